@@ -1,0 +1,61 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import type { Container } from './container';
+import { errorHandler, notFound, requestContext, requireJsonBody } from './platform/http/middleware';
+import { buildOpenApiDocument } from './platform/http/openapi';
+import { opsRouter } from './platform/http/ops.routes';
+import { queueDashboard } from './platform/http/queue-dashboard';
+import { buildRouter } from './platform/http/router';
+
+export interface AppOptions {
+  report?: (err: unknown) => void;
+  isShuttingDown?: () => boolean;
+}
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The exact request bytes, kept for signature checks on webhooks. */
+    rawBody?: Buffer;
+  }
+}
+
+/** Builds the express app from a container. It does not listen; main.ts and tests do. */
+export function buildApp(c: Container, opts: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', c.config.http.trustProxy);
+  app.use(requestContext);
+  app.use(helmet());
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      c.metrics.httpDuration.observe({ method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` }, seconds);
+    });
+    next();
+  });
+
+  app.use(opsRouter({ db: c.db, redis: c.redis, registry: c.metrics.registry, isShuttingDown: opts.isShuttingDown ?? (() => false) }));
+  const openapi = buildOpenApiDocument(c.routes, { title: 'Support CRM API', version: '1.0.0' });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Support CRM API' }));
+  app.use('/admin/queues', queueDashboard('/admin/queues', c.queues.allQueues(), c.services.auth));
+
+  app.use(requireJsonBody);
+  app.use(
+    express.json({
+      limit: c.config.http.bodyLimit,
+      verify: (req, _res, buf) => {
+        req.rawBody = buf;
+      },
+    }),
+  );
+  app.use(buildRouter(c.routes, c.services.auth));
+  app.use(notFound);
+  app.use(errorHandler(c.logger, opts.report ?? (() => undefined)));
+  return app;
+}

@@ -1,0 +1,70 @@
+import 'dotenv/config';
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/config';
+import { createContainer, type Container } from './container';
+import { demoAgents, demoPassword, seedDemo } from './modules/demo/demo-seed';
+
+type Command = (c: Container, args: string[]) => Promise<void>;
+
+const commands: Record<string, { help: string; run: Command }> = {
+  'create-admin': {
+    help: 'create-admin --email <email> --password <password> [--name <name>]',
+    run: async (c, args) => {
+      const { values } = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } } });
+      if (!values.email || !values.password) throw new Error('--email and --password are required');
+      const agent = await c.services.agents.create({
+        email: values.email.toLowerCase(),
+        password: values.password,
+        name: values.name ?? 'Administrator',
+        role: 'admin',
+        maxConcurrentTickets: 0,
+        acceptsNew: false,
+        specializations: [],
+        languages: ['en'],
+        seniority: 'senior',
+      });
+      console.log(`admin created: ${agent.email} (${agent.id})`);
+    },
+  },
+  'seed-demo': {
+    help: 'seed-demo — adds demo agents, customers and tickets when the database has no tickets',
+    run: async (c) => {
+      const outcome = await seedDemo(c, c.config.auth.bootstrapAdmin?.email);
+      if (outcome === 'skipped') {
+        console.log('demo seed skipped: the database already has tickets');
+        return;
+      }
+      console.log('demo data seeded. Logins (password for all: %s):', demoPassword);
+      if (!c.config.auth.bootstrapAdmin) console.log('  admin@demo.test (admin)');
+      for (const a of demoAgents) console.log(`  ${a.email} (${a.role})`);
+    },
+  },
+  migrate: {
+    help: 'migrate — runs pending migrations',
+    run: async (c) => {
+      const ran = await c.db.runMigrations({ transaction: 'each' });
+      console.log(ran.length ? `applied: ${ran.map((m) => m.name).join(', ')}` : 'database is up to date');
+    },
+  },
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    console.error(`usage: npm run cli -- <command>\n${Object.values(commands).map((c) => `  ${c.help}`).join('\n')}`);
+    process.exit(2);
+  }
+  const container = await createContainer(loadConfig(), { processName: 'cli' });
+  try {
+    await command.run(container, args);
+  } finally {
+    await container.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `error: ${(err as Error).message ?? String(err)}`);
+  process.exit(1);
+});

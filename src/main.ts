@@ -1,0 +1,49 @@
+import 'dotenv/config';
+import 'reflect-metadata';
+import { createServer } from 'node:http';
+import { buildApp } from './app';
+import { ConfigError, loadConfig } from './config/config';
+import { createContainer } from './container';
+import { createErrorReporter } from './platform/errors/reporting';
+import { handleProcessSignals } from './platform/lifecycle';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const report = createErrorReporter(config.sentryDsn, config.env);
+  const container = await createContainer(config, { processName: 'api' });
+  const { logger } = container;
+  if (config.auth.bootstrapAdmin) {
+    const { email, password } = config.auth.bootstrapAdmin;
+    const outcome = await container.services.agents.ensureBootstrapAdmin(email, password);
+    if (outcome === 'created') logger.info({ email }, 'bootstrap admin created');
+  }
+  let shuttingDown = false;
+  const app = buildApp(container, { report, isShuttingDown: () => shuttingDown });
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  container.onClose.push(
+    () =>
+      new Promise<void>((resolve) => {
+        // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  );
+  handleProcessSignals(
+    logger,
+    async () => {
+      shuttingDown = true;
+      await container.close();
+    },
+    config.shutdownTimeoutMs,
+    report,
+  );
+  await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, resolve));
+  logger.info({ port: config.http.port }, `API listening on ${config.http.appUrl}`);
+}
+
+main().catch((err: unknown) => {
+  // The logger may not exist yet (bad configuration), so this one message goes to stderr.
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+import type { DataSource } from 'typeorm';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors/app-error';
+import type { EventBus } from '../../platform/events/event-bus';
+import type { Page } from '../../platform/http/common.schemas';
+import { isLeadOrAdmin, type Actor } from '../../platform/security/actor';
+import type { CustomerEntity } from '../customers/customer.entity';
+import type { CustomersService } from '../customers/customers.service';
+import type { MessagesRepository } from './messages.repository';
+import type { TicketEntity } from './ticket.entity';
+import { assertCanWork } from './ticket-access';
+import type { TicketHooks } from './ticket-hooks';
+import { assertTicketEditable, statusEffects } from './ticket-status';
+import type { TicketChanges } from './ticket.types';
+import type { CreateTicketInput, ListTicketsInput, UpdateTicketInput } from './tickets.schemas';
+import type { TicketPatch, TicketsRepository } from './tickets.repository';
+
+export interface TicketView {
+  ticket: TicketEntity;
+  customer: CustomerEntity;
+  enrichment?: Record<string, unknown>;
+}
+
+export class TicketsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly tickets: TicketsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly customers: CustomersService,
+    private readonly hooks: TicketHooks,
+    private readonly events: EventBus,
+  ) {}
+
+  /**
+   * Creates a ticket, its customer when given by email, and its first message, in one
+   * transaction. `createdAt` (imports) is for leads and admins.
+   */
+  async create(actor: Actor | null, input: CreateTicketInput): Promise<TicketEntity> {
+    if (input.createdAt && actor && !isLeadOrAdmin(actor)) {
+      throw new ForbiddenError('Only admins and leads may set createdAt (imports)');
+    }
+    const createdAt = input.createdAt ?? new Date();
+    const ticket = await this.db.transaction(async (tx) => {
+      let customer: CustomerEntity;
+      if (input.customerId) {
+        const found = await this.customers.get(input.customerId, tx).catch(() => null);
+        if (!found) throw new ValidationError('Unknown customer', [{ field: 'body.customerId', message: 'no customer has this id' }]);
+        customer = found;
+      } else if (input.customer) {
+        customer = await this.customers.findOrCreateByEmail(tx, input.customer.email, input.customer.name ?? null);
+      } else {
+        throw new ValidationError('A customer is required', [{ field: 'body.customerId', message: 'is required' }]);
+      }
+      const created = await this.tickets.insert(tx, {
+        subject: input.subject,
+        status: 'new',
+        priority: input.priority,
+        channel: input.channel,
+        customerId: customer.id,
+        tags: input.tags,
+        category: input.category ?? null,
+        metadata: input.metadata,
+        createdAt,
+      });
+      await this.tickets.recordStatusChange(tx, created.id, null, 'new', actor?.id ?? null, createdAt);
+      await this.hooks.afterCreate(tx, created);
+      if (input.body) {
+        const message = await this.messages.insert(tx, {
+          ticketId: created.id,
+          authorType: 'customer',
+          agentId: actor?.id ?? null,
+          customerId: customer.id,
+          body: input.body,
+          bodyHtml: null,
+          internal: false,
+          attachments: [],
+          createdAt,
+        });
+        await this.hooks.afterMessage(tx, created, message);
+      }
+      await this.customers.touchLastContact(tx, customer.id, createdAt);
+      return created;
+    });
+    this.events.publish('ticket.created', {
+      ticketId: ticket.id,
+      number: ticket.number,
+      customerId: ticket.customerId,
+      priority: ticket.priority,
+      channel: ticket.channel,
+      actorId: actor?.id ?? null,
+    });
+    return ticket;
+  }
+
+  async get(id: string): Promise<TicketEntity> {
+    const ticket = await this.tickets.findById(id);
+    if (!ticket) throw new NotFoundError('Ticket');
+    return ticket;
+  }
+
+  async view(id: string): Promise<TicketView> {
+    const ticket = await this.get(id);
+    const customer = await this.customers.get(ticket.customerId);
+    const enrichment = await this.hooks.enrichmentFor(ticket, customer);
+    return { ticket, customer, ...(enrichment ? { enrichment } : {}) };
+  }
+
+  list(query: ListTicketsInput): Promise<Page<TicketEntity>> {
+    return this.tickets.list(query);
+  }
+
+  slaFor(tickets: TicketEntity[]) {
+    return this.hooks.slaFor(tickets);
+  }
+
+  async update(actor: Actor, id: string, input: UpdateTicketInput): Promise<TicketEntity> {
+    const { after, changes } = await this.db.transaction(async (tx) => {
+      const current = await this.tickets.lock(tx, id);
+      if (!current) throw new NotFoundError('Ticket');
+      assertCanWork(actor, current);
+      assertTicketEditable(current.status);
+      const now = new Date();
+      const patch: TicketPatch = {};
+      const diff: TicketChanges = {};
+      if (input.subject !== undefined && input.subject !== current.subject) {
+        patch.subject = input.subject;
+        diff.subject = [current.subject, input.subject];
+      }
+      if (input.priority !== undefined && input.priority !== current.priority) {
+        patch.priority = input.priority;
+        diff.priority = [current.priority, input.priority];
+      }
+      if (input.tags !== undefined && input.tags.join('\u0000') !== current.tags.join('\u0000')) {
+        patch.tags = input.tags;
+        diff.tags = [current.tags, input.tags];
+      }
+      if (input.category !== undefined && input.category !== current.category) {
+        patch.category = input.category;
+        diff.category = [current.category, input.category];
+      }
+      if (input.status !== undefined && input.status !== current.status) {
+        patch.status = input.status;
+        diff.status = [current.status, input.status];
+        Object.assign(patch, statusEffects(current.status, input.status, now));
+        await this.tickets.recordStatusChange(tx, id, current.status, input.status, actor.id);
+      }
+      if (Object.keys(diff).length === 0) return { after: current, changes: diff };
+      const updated = await this.tickets.update(tx, id, patch);
+      await this.hooks.afterUpdate(tx, current, updated);
+      return { after: updated, changes: diff };
+    });
+    if (Object.keys(changes).length > 0) {
+      this.events.publish('ticket.updated', { ticketId: id, changes, actorId: actor.id });
+    }
+    return after;
+  }
+
+  async remove(actor: Actor, id: string): Promise<void> {
+    if (!(await this.tickets.softDelete(id))) throw new NotFoundError('Ticket');
+    this.events.publish('ticket.deleted', { ticketId: id, actorId: actor.id });
+  }
+}

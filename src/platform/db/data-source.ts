@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { DataSource, type EntityManager } from 'typeorm';
+import { entities } from '../../entities';
+import { migrations } from '../../../migrations';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+export interface DbOptions {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  applicationName?: string;
+}
+
+export function createDataSource(opts: DbOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    entities,
+    migrations,
+    migrationsTableName: 'typeorm_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    applicationName: opts.applicationName ?? 'crm',
+    extra: {
+      max: opts.poolSize,
+      statement_timeout: opts.statementTimeoutMs || undefined,
+      idleTimeoutMillis: 30000,
+    },
+  });
+}
+
+export type Db = DataSource;
+export type Tx = EntityManager;

@@ -1,0 +1,29 @@
+import type { AgentStatus } from '../../modules/agents/agent.types';
+import type { TicketChanges } from '../../modules/tickets/ticket.types';
+
+/**
+ * Every domain event, by type. Services publish these after their transaction commits;
+ * listeners (sockets, Slack, SLA, analytics) subscribe by type. Payloads carry ids and changed
+ * fields, never whole conversations.
+ */
+export interface DomainEventMap {
+  'ticket.created': { ticketId: string; number: number; customerId: string; priority: string; channel: string; actorId: string | null };
+  'ticket.updated': { ticketId: string; changes: TicketChanges; actorId: string | null };
+  'ticket.deleted': { ticketId: string; actorId: string | null };
+  'message.created': {
+    ticketId: string;
+    messageId: string;
+    authorType: 'agent' | 'customer';
+    agentId: string | null;
+    internal: boolean;
+    reopened: boolean;
+  };
+  'message.updated': { ticketId: string; messageId: string; internal: boolean; deleted: boolean };
+  'agent.status_changed': { agentId: string; status: AgentStatus; previous: AgentStatus };
+  'agent.updated': { agentId: string };
+  'customer.created': { customerId: string };
+  'customer.updated': { customerId: string };
+}
+
+export type DomainEventType = keyof DomainEventMap;
+export type DomainEvent = { [K in DomainEventType]: { type: K; payload: DomainEventMap[K]; at: string } }[DomainEventType];

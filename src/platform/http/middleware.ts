@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '../errors/app-error';
+import type { Logger } from '../logging/logger';
+import { currentContext, runWithContext } from '../logging/request-context';
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Echoes a sane caller-supplied X-Request-Id or makes one, and scopes the request's logs to it. */
+export function requestContext(req: Request, res: Response, next: NextFunction): void {
+  const given = req.header('x-request-id');
+  const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', requestId);
+  runWithContext({ requestId }, next);
+}
+
+const bodyMethods = new Set(['POST', 'PUT', 'PATCH']);
+
+/** A body that is not JSON is refused with 415 before any parser sees it. */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (bodyMethods.has(req.method) && hasBody && !req.is('application/json')) {
+    next(new AppError('unsupported_media_type', 'Request body must be application/json', 415));
+    return;
+  }
+  next();
+}
+
+export function notFound(req: Request, _res: Response, next: NextFunction): void {
+  next(new AppError('route_not_found', `No route for ${req.method} ${req.path}`, 404));
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+function fromBodyParser(err: unknown): AppError | undefined {
+  const type = (err as BodyParserError | null)?.type;
+  switch (type) {
+    case 'entity.too.large':
+      return new AppError('payload_too_large', 'Request body is too large', 413);
+    case 'entity.parse.failed':
+      return new AppError('invalid_json', 'Request body is not valid JSON', 400);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'Unsupported body encoding or charset', 415);
+    case 'request.aborted':
+      return new AppError('request_aborted', 'Request aborted', 400);
+    default:
+      return undefined;
+  }
+}
+
+/** The one place errors become HTTP responses. Unknown errors are a bare 500, logged and reported. */
+export function errorHandler(logger: Logger, report: (err: unknown) => void) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    const requestId = currentContext()?.requestId ?? String(res.getHeader('X-Request-Id') ?? '');
+    const known = err instanceof AppError ? err : fromBodyParser(err);
+    if (res.headersSent) {
+      logger.error({ err }, 'error after response started');
+      return;
+    }
+    if (known) {
+      if (known.headers) res.set(known.headers);
+      res.status(known.status).json({
+        error: { code: known.code, message: known.message, details: known.details ?? [], requestId },
+      });
+      return;
+    }
+    logger.error({ err }, 'unhandled error');
+    report(err);
+    res.status(500).json({ error: { code: 'internal_error', message: 'Internal server error', details: [], requestId } });
+  };
+}
