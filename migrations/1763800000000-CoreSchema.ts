@@ -44,7 +44,9 @@ export class CoreSchema1763800000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id)`);
-    await q.query(`CREATE INDEX refresh_tokens_agent_idx ON refresh_tokens (agent_id) WHERE revoked_at IS NULL`);
+    await q.query(
+      `CREATE INDEX refresh_tokens_agent_idx ON refresh_tokens (agent_id) WHERE revoked_at IS NULL`,
+    );
     await q.query(`CREATE INDEX refresh_tokens_expires_idx ON refresh_tokens (expires_at)`);
 
     await q.query(`
@@ -97,7 +99,9 @@ export class CoreSchema1763800000000 implements MigrationInterface {
       )`);
     await q.query(`ALTER SEQUENCE ticket_number_seq OWNED BY tickets.number`);
     const live = 'WHERE deleted_at IS NULL';
-    await q.query(`CREATE INDEX tickets_smart_idx ON tickets (status, priority_rank DESC, created_at, id) ${live}`);
+    await q.query(
+      `CREATE INDEX tickets_smart_idx ON tickets (status, priority_rank DESC, created_at, id) ${live}`,
+    );
     await q.query(`CREATE INDEX tickets_created_idx ON tickets (created_at DESC, id DESC) ${live}`);
     await q.query(`CREATE INDEX tickets_updated_idx ON tickets (updated_at DESC, id DESC) ${live}`);
     await q.query(`CREATE INDEX tickets_assignee_idx ON tickets (assignee_id, status) ${live}`);
@@ -136,7 +140,9 @@ export class CoreSchema1763800000000 implements MigrationInterface {
         actor_id uuid REFERENCES agents(id),
         created_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX ticket_status_changes_ticket_idx ON ticket_status_changes (ticket_id, created_at)`);
+    await q.query(
+      `CREATE INDEX ticket_status_changes_ticket_idx ON ticket_status_changes (ticket_id, created_at)`,
+    );
 
     // Full-text document of a ticket: subject (weight A) and its public, live messages (B).
     // Kept current by triggers so every write path, including imports, maintains it.
@@ -182,8 +188,12 @@ export class CoreSchema1763800000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE IF EXISTS ticket_status_changes, messages, tickets, customers, refresh_tokens, agents CASCADE`);
-    await q.query(`DROP FUNCTION IF EXISTS messages_search_on_write, tickets_search_on_write, ticket_search_document`);
+    await q.query(
+      `DROP TABLE IF EXISTS ticket_status_changes, messages, tickets, customers, refresh_tokens, agents CASCADE`,
+    );
+    await q.query(
+      `DROP FUNCTION IF EXISTS messages_search_on_write, tickets_search_on_write, ticket_search_document`,
+    );
     await q.query(`DROP SEQUENCE IF EXISTS ticket_number_seq`);
   }
 }

@@ -32,12 +32,22 @@ export function buildApp(c: Container, opts: AppOptions = {}): Express {
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      c.metrics.httpDuration.observe({ method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` }, seconds);
+      c.metrics.httpDuration.observe(
+        { method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` },
+        seconds,
+      );
     });
     next();
   });
 
-  app.use(opsRouter({ db: c.db, redis: c.redis, registry: c.metrics.registry, isShuttingDown: opts.isShuttingDown ?? (() => false) }));
+  app.use(
+    opsRouter({
+      db: c.db,
+      redis: c.redis,
+      registry: c.metrics.registry,
+      isShuttingDown: opts.isShuttingDown ?? (() => false),
+    }),
+  );
   const openapi = buildOpenApiDocument(c.routes, { title: 'Support CRM API', version: '1.0.0' });
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);

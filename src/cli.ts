@@ -11,7 +11,10 @@ const commands: Record<string, { help: string; run: Command }> = {
   'create-admin': {
     help: 'create-admin --email <email> --password <password> [--name <name>]',
     run: async (c, args) => {
-      const { values } = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } } });
+      const { values } = parseArgs({
+        args,
+        options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
+      });
       if (!values.email || !values.password) throw new Error('--email and --password are required');
       const agent = await c.services.agents.create({
         email: values.email.toLowerCase(),
@@ -53,7 +56,11 @@ async function main(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
   const command = name ? commands[name] : undefined;
   if (!command) {
-    console.error(`usage: npm run cli -- <command>\n${Object.values(commands).map((c) => `  ${c.help}`).join('\n')}`);
+    console.error(
+      `usage: npm run cli -- <command>\n${Object.values(commands)
+        .map((c) => `  ${c.help}`)
+        .join('\n')}`,
+    );
     process.exit(2);
   }
   const container = await createContainer(loadConfig(), { processName: 'cli' });

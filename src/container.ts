@@ -75,17 +75,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const redis = createRedis(config.redis.url);
   const keys = new RedisKeys(config.redis.prefix);
   const queues = new QueueService(config.redis.url, config.redis.prefix, logger.child({ module: 'queue' }));
-  const events = new EventBus(logger.child({ module: 'events' }), (type) => metrics.domainEvents.inc({ type }));
+  const events = new EventBus(logger.child({ module: 'events' }), (type) =>
+    metrics.domainEvents.inc({ type }),
+  );
   const ticketHooks = new TicketHooks();
 
   const hasher = new PasswordHasher(config.auth.bcryptRounds);
   const revocations = new SessionRevocations(redis, keys, config.auth.accessTtlSeconds);
-  let agents: AgentsService | undefined;
+  // Auth and agents need each other (login reads agents; deactivation ends sessions).
+  const late: { agents?: AgentsService } = {};
   const auth = new AuthService(
     db,
     () => {
-      if (!agents) throw new Error('agents service not built yet');
-      return agents;
+      if (!late.agents) throw new Error('agents service not built yet');
+      return late.agents;
     },
     new RefreshTokensRepository(db),
     new AccessTokens(config.auth.jwtSecret, config.auth.accessTtlSeconds),
@@ -95,7 +98,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     config.auth.refreshTtlDays,
     logger.child({ module: 'auth' }),
   );
-  agents = new AgentsService(new AgentsRepository(db), hasher, auth, events);
+  const agents = new AgentsService(new AgentsRepository(db), hasher, auth, events);
+  late.agents = agents;
   const customers = new CustomersService(new CustomersRepository(db), events);
   const ticketsRepo = new TicketsRepository(db);
   const messagesRepo = new MessagesRepository(db);
@@ -113,7 +117,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
   };
-  const schedules: ScheduledJob[] = [{ name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } }];
+  const schedules: ScheduledJob[] = [
+    { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
+  ];
 
   const onClose: Array<() => Promise<void>> = [];
   const container: Container = {
@@ -132,7 +138,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     schedules,
     onClose,
     async close() {
-      for (const fn of [...onClose].reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'close step failed'));
+      for (const fn of [...onClose].reverse())
+        await fn().catch((err: unknown) => logger.warn({ err }, 'close step failed'));
       await events.drain();
       await queues.close();
       await redis.quit().catch(() => undefined);

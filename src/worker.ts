@@ -11,13 +11,17 @@ async function main(): Promise<void> {
   const report = createErrorReporter(config.sentryDsn, config.env);
   const container = await createContainer(config, { processName: 'worker' });
   const { logger, queues, metrics } = container;
-  queues.process(container.jobHandlers, {}, (queue, name, outcome) => metrics.jobs.inc({ queue, name, outcome }));
+  queues.process(container.jobHandlers, {}, (queue, name, outcome) =>
+    metrics.jobs.inc({ queue, name, outcome }),
+  );
   await queues.schedule(container.schedules);
   handleProcessSignals(logger, () => container.close(), config.shutdownTimeoutMs, report);
   logger.info({ queues: queues.allQueues().map((q) => q.name) }, 'worker started');
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err)}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err)}\n`,
+  );
   process.exit(1);
 });

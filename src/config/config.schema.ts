@@ -51,7 +51,11 @@ export const storageSection = envSection(
       .default('crm'),
   },
   (env) => ({
-    db: { url: env.DATABASE_URL, poolSize: env.DB_POOL_SIZE, statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS },
+    db: {
+      url: env.DATABASE_URL,
+      poolSize: env.DB_POOL_SIZE,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
   }),
 );

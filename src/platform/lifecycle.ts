@@ -5,7 +5,12 @@ import type { Logger } from './logging/logger';
  * function once (bounded by a timeout); an unhandled rejection or exception is logged,
  * reported and ends the process through the same path.
  */
-export function handleProcessSignals(logger: Logger, stop: () => Promise<void>, timeoutMs: number, report?: (err: unknown) => void): void {
+export function handleProcessSignals(
+  logger: Logger,
+  stop: () => Promise<void>,
+  timeoutMs: number,
+  report?: (err: unknown) => void,
+): void {
   let stopping = false;
   const shutdown = (reason: string, code: number) => {
     if (stopping) return;

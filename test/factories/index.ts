@@ -18,7 +18,10 @@ export interface AgentWithToken {
   auth: { Authorization: string };
 }
 
-export async function createAgent(c: Container, overrides: Partial<CreateAgentInput> = {}): Promise<AgentWithToken> {
+export async function createAgent(
+  c: Container,
+  overrides: Partial<CreateAgentInput> = {},
+): Promise<AgentWithToken> {
   const agent = await c.services.agents.create({
     email: `agent-${uniq()}@test.example`,
     name: 'Test Agent',
@@ -44,11 +47,22 @@ export async function createAgent(c: Container, overrides: Partial<CreateAgentIn
 export const createAgentWithRole = (c: Container, role: Role, overrides: Partial<CreateAgentInput> = {}) =>
   createAgent(c, { role, ...overrides });
 
-export async function createCustomer(c: Container, overrides: Partial<CreateCustomerInput> = {}): Promise<CustomerEntity> {
-  return c.services.customers.create({ email: `customer-${uniq()}@test.example`, name: 'Test Customer', tier: 'standard', ...overrides });
+export async function createCustomer(
+  c: Container,
+  overrides: Partial<CreateCustomerInput> = {},
+): Promise<CustomerEntity> {
+  return c.services.customers.create({
+    email: `customer-${uniq()}@test.example`,
+    name: 'Test Customer',
+    tier: 'standard',
+    ...overrides,
+  });
 }
 
-export async function createTicket(c: Container, overrides: Partial<CreateTicketInput> & { actor?: Actor } = {}): Promise<TicketEntity> {
+export async function createTicket(
+  c: Container,
+  overrides: Partial<CreateTicketInput> & { actor?: Actor } = {},
+): Promise<TicketEntity> {
   const { actor, ...input } = overrides;
   const customerId = input.customerId ?? (input.customer ? undefined : (await createCustomer(c)).id);
   return c.services.tickets.create(actor ?? null, {

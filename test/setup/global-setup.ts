@@ -16,10 +16,14 @@ export default async function globalSetup(): Promise<void> {
   try {
     await admin.connect();
   } catch (err) {
-    throw new Error(`Cannot reach PostgreSQL at ${testEnv.pgAdminUrl} (${(err as Error).message}). Is it running?`);
+    throw new Error(
+      `Cannot reach PostgreSQL at ${testEnv.pgAdminUrl} (${(err as Error).message}). Is it running?`,
+    );
   }
   try {
-    const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'crmt\\_%'`);
+    const { rows } = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'crmt\\_%'`,
+    );
     for (const { datname } of rows) {
       const stamp = parseInt(datname.split('_')[1]?.slice(0, 8) ?? '', 36);
       if (Number.isFinite(stamp) && Date.now() - stamp > staleAfterMs) {
@@ -28,7 +32,12 @@ export default async function globalSetup(): Promise<void> {
     }
     const template = `${runPrefix(runId)}_tpl`;
     await admin.query(`CREATE DATABASE "${template}"`);
-    const ds = createDataSource({ url: dbUrl(template), poolSize: 2, statementTimeoutMs: 0, applicationName: 'crm-test-setup' });
+    const ds = createDataSource({
+      url: dbUrl(template),
+      poolSize: 2,
+      statementTimeoutMs: 0,
+      applicationName: 'crm-test-setup',
+    });
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
     await ds.destroy();

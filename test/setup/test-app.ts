@@ -64,11 +64,18 @@ export function testRedisPrefix(): string {
  * database and Redis prefix unless `share` passes another app's, which is how tests run two
  * API instances against one store.
  */
-export async function startTestApp(opts: { env?: NodeJS.ProcessEnv; share?: TestApp } = {}): Promise<TestApp> {
-  const dbName = opts.share ? new URL(opts.share.config.db.url).pathname.slice(1) : await createTestDatabase();
+export async function startTestApp(
+  opts: { env?: NodeJS.ProcessEnv; share?: TestApp } = {},
+): Promise<TestApp> {
+  const dbName = opts.share
+    ? new URL(opts.share.config.db.url).pathname.slice(1)
+    : await createTestDatabase();
   const prefix = opts.share ? opts.share.config.redis.prefix : testRedisPrefix();
   const config = loadConfig({ ...baseTestEnv(dbName, prefix), ...opts.env });
-  const container = await createContainer(config, { processName: 'test', logger: pino({ level: config.logLevel }) });
+  const container = await createContainer(config, {
+    processName: 'test',
+    logger: pino({ level: config.logLevel }),
+  });
   const app = buildApp(container);
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

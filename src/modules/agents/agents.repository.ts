@@ -57,7 +57,11 @@ export class AgentsRepository {
   }
 
   async list(q: ListAgentsInput): Promise<Page<AgentEntity>> {
-    const qb = this.repo.createQueryBuilder('a').orderBy('a.createdAt', 'ASC').addOrderBy('a.id', 'ASC').limit(q.limit + 1);
+    const qb = this.repo
+      .createQueryBuilder('a')
+      .orderBy('a.createdAt', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .limit(q.limit + 1);
     if (q.role) qb.andWhere('a.role = :role', { role: q.role });
     if (q.status) qb.andWhere('a.status = :status', { status: q.status });
     if (q.active !== undefined) qb.andWhere('a.active = :active', { active: q.active });

@@ -42,7 +42,10 @@ export function agentRoutes(agents: AgentsService): AnyRoute[] {
       tags,
       roles: Roles.everyone,
       params: IdParams,
-      responses: [{ status: 200, description: 'The agent', schema: Agent }, { status: 404, description: 'Not found' }],
+      responses: [
+        { status: 200, description: 'The agent', schema: Agent },
+        { status: 404, description: 'Not found' },
+      ],
       handler: async ({ params }) => ({ body: toAgentDto(await agents.get(params.id)) }),
     }),
     defineRoute({
@@ -58,7 +61,9 @@ export function agentRoutes(agents: AgentsService): AnyRoute[] {
         { status: 404, description: 'Not found' },
         { status: 409, description: 'Would remove the last admin' },
       ],
-      handler: async ({ params, body, actor }) => ({ body: toAgentDto(await agents.update(actor, params.id, body)) }),
+      handler: async ({ params, body, actor }) => ({
+        body: toAgentDto(await agents.update(actor, params.id, body)),
+      }),
     }),
     defineRoute({
       method: 'delete',

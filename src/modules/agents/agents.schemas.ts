@@ -65,7 +65,10 @@ export const AgentStatusBody = z.object({ status: z.enum(agentStatuses) }).stric
 export const ListAgentsQuery = listQuery.extend({
   role: z.enum(roles).optional(),
   status: z.enum(agentStatuses).optional(),
-  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export type CreateAgentInput = z.output<typeof CreateAgentBody>;

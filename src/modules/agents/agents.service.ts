@@ -37,7 +37,8 @@ export class AgentsService {
       this.events.publish('agent.updated', { agentId: agent.id });
       return agent;
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('An agent with this email already exists', 'email_taken');
+      if (isUniqueViolation(err))
+        throw new ConflictError('An agent with this email already exists', 'email_taken');
       throw err;
     }
   }
@@ -65,11 +66,14 @@ export class AgentsService {
     const isSelf = actor.id === id;
     if (actor.role !== 'admin') {
       const fields = Object.keys(input) as Array<keyof UpdateAgentInput>;
-      if (!isSelf || fields.some((f) => !selfEditable.has(f))) throw new ForbiddenError('Only an admin may change this');
+      if (!isSelf || fields.some((f) => !selfEditable.has(f)))
+        throw new ForbiddenError('Only an admin may change this');
     }
     const current = await this.get(id);
     const losesAdmin =
-      current.role === 'admin' && current.active && ((input.role && input.role !== 'admin') || input.active === false);
+      current.role === 'admin' &&
+      current.active &&
+      ((input.role && input.role !== 'admin') || input.active === false);
     if (losesAdmin) await this.assertNotLastAdmin();
     const { password, ...rest } = input;
     const changes: Partial<AgentEntity> = { ...rest };
@@ -83,7 +87,11 @@ export class AgentsService {
     }
     this.events.publish('agent.updated', { agentId: id });
     if (updated.status !== current.status) {
-      this.events.publish('agent.status_changed', { agentId: id, status: updated.status, previous: current.status });
+      this.events.publish('agent.status_changed', {
+        agentId: id,
+        status: updated.status,
+        previous: current.status,
+      });
     }
     return updated;
   }
@@ -96,12 +104,17 @@ export class AgentsService {
     await this.sessions.revokeAllForAgent(id);
     this.events.publish('agent.updated', { agentId: id });
     if (current.status !== 'offline') {
-      this.events.publish('agent.status_changed', { agentId: id, status: 'offline', previous: current.status });
+      this.events.publish('agent.status_changed', {
+        agentId: id,
+        status: 'offline',
+        previous: current.status,
+      });
     }
   }
 
   async setStatus(actor: Actor, id: string, status: AgentStatus): Promise<AgentEntity> {
-    if (actor.id !== id && !isLeadOrAdmin(actor)) throw new ForbiddenError('You may only change your own status');
+    if (actor.id !== id && !isLeadOrAdmin(actor))
+      throw new ForbiddenError('You may only change your own status');
     const agent = await this.get(id);
     if (!agent.active) throw new ConflictError('The agent is deactivated', 'agent_inactive');
     const changed = await this.repo.setStatus(id, status);
@@ -132,7 +145,10 @@ export class AgentsService {
       // Another process created it first, or the email belongs to a non-admin: say which.
       if (err instanceof ConflictError) {
         if ((await this.repo.countActiveAdmins()) > 0) return 'exists';
-        throw new ConflictError(`Cannot bootstrap admin: ${email} already belongs to a non-admin agent`, 'email_taken');
+        throw new ConflictError(
+          `Cannot bootstrap admin: ${email} already belongs to a non-admin agent`,
+          'email_taken',
+        );
       }
       throw err;
     }

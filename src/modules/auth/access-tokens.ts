@@ -40,12 +40,26 @@ export class AccessTokens {
       decoded = jwt.verify(token, this.key, { algorithms: ['HS256'] });
     } catch (err) {
       const expired = err instanceof jwt.TokenExpiredError;
-      throw new UnauthorizedError(expired ? 'Access token expired' : 'Invalid access token', expired ? 'token_expired' : 'invalid_token');
+      throw new UnauthorizedError(
+        expired ? 'Access token expired' : 'Invalid access token',
+        expired ? 'token_expired' : 'invalid_token',
+      );
     }
     const c = decoded as Partial<AccessClaims> & { exp?: number };
-    if (typeof c.sub !== 'string' || typeof c.sid !== 'string' || !roles.includes(c.role as Role) || typeof c.ims !== 'number') {
+    if (
+      typeof c.sub !== 'string' ||
+      typeof c.sid !== 'string' ||
+      !roles.includes(c.role as Role) ||
+      typeof c.ims !== 'number'
+    ) {
       throw new UnauthorizedError('Invalid access token', 'invalid_token');
     }
-    return { id: c.sub, role: c.role as Role, sessionId: c.sid, issuedAtMs: c.ims, expiresAt: (c.exp ?? 0) * 1000 };
+    return {
+      id: c.sub,
+      role: c.role as Role,
+      sessionId: c.sid,
+      issuedAtMs: c.ims,
+      expiresAt: (c.exp ?? 0) * 1000,
+    };
   }
 }

@@ -8,8 +8,14 @@ import type { AgentsService } from '../agents/agents.service';
 import type { AuthService } from './auth.service';
 
 const tags = ['Auth'];
-const LoginBody = z.object({ email, password: z.string().min(1).max(200) }).strict().meta({ id: 'LoginRequest' });
-const RefreshBody = z.object({ refreshToken: z.string().min(10).max(200) }).strict().meta({ id: 'RefreshRequest' });
+const LoginBody = z
+  .object({ email, password: z.string().min(1).max(200) })
+  .strict()
+  .meta({ id: 'LoginRequest' });
+const RefreshBody = z
+  .object({ refreshToken: z.string().min(10).max(200) })
+  .strict()
+  .meta({ id: 'RefreshRequest' });
 const TokenPair = z
   .object({ accessToken: z.string(), refreshToken: z.string(), expiresIn: z.number().int() })
   .meta({ id: 'TokenPair' });

@@ -65,11 +65,18 @@ export class AuthService implements Authenticator, SessionRevoker {
     if (!id || !secret || !/^[0-9a-f-]{36}$/.test(id)) throw badRefresh();
     const outcome = await this.db.transaction(async (tx) => {
       const row = await this.refreshTokens.findForUpdate(tx, id);
-      if (!row || !timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), sha256(secret))) return { error: badRefresh() };
+      if (!row || !timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), sha256(secret)))
+        return { error: badRefresh() };
       if (row.revokedAt) return { error: badRefresh() };
       if (row.usedAt) {
         await this.refreshTokens.revokeFamily(row.familyId, tx);
-        return { error: new UnauthorizedError('Refresh token reuse detected; please log in again', 'refresh_token_reused'), revoke: row.familyId };
+        return {
+          error: new UnauthorizedError(
+            'Refresh token reuse detected; please log in again',
+            'refresh_token_reused',
+          ),
+          revoke: row.familyId,
+        };
       }
       if (row.expiresAt.getTime() <= Date.now()) return { error: badRefresh() };
       await this.refreshTokens.markUsed(tx, row.id);
@@ -79,16 +86,24 @@ export class AuthService implements Authenticator, SessionRevoker {
     if ('error' in outcome) {
       if (outcome.revoke) {
         await this.revocations.revokeSession(outcome.revoke);
-        this.logger.warn({ event: 'refresh_reuse', familyId: outcome.revoke }, 'refresh token reuse: family revoked');
+        this.logger.warn(
+          { event: 'refresh_reuse', familyId: outcome.revoke },
+          'refresh token reuse: family revoked',
+        );
       }
       throw outcome.error;
     }
-    const agent = await this.agentsLookup().get(outcome.agentId).catch(() => null);
+    const agent = await this.agentsLookup()
+      .get(outcome.agentId)
+      .catch(() => null);
     if (!agent?.active) {
       await this.refreshTokens.revokeFamily(outcome.familyId);
       throw badRefresh();
     }
-    return { ...this.accessFor({ id: agent.id, role: agent.role, sessionId: outcome.familyId }), refreshToken: outcome.next };
+    return {
+      ...this.accessFor({ id: agent.id, role: agent.role, sessionId: outcome.familyId }),
+      refreshToken: outcome.next,
+    };
   }
 
   async logout(actor: Actor): Promise<void> {
@@ -123,7 +138,11 @@ export class AuthService implements Authenticator, SessionRevoker {
     return { accessToken: this.accessTokens.sign(actor), expiresIn: this.accessTokens.ttlSeconds };
   }
 
-  private async issueRefresh(agentId: string, familyId: string, tx?: Parameters<RefreshTokensRepository['insert']>[1]): Promise<string> {
+  private async issueRefresh(
+    agentId: string,
+    familyId: string,
+    tx?: Parameters<RefreshTokensRepository['insert']>[1],
+  ): Promise<string> {
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
     await this.refreshTokens.insert(

@@ -10,10 +10,27 @@ export class LoginThrottle {
   private readonly byEmail: RateLimiterRedis;
   private readonly byIp: RateLimiterRedis;
 
-  constructor(redis: Redis, prefix: string, opts: { maxPerEmail: number; maxPerIp: number; windowSeconds: number }) {
-    const common = { storeClient: redis, duration: opts.windowSeconds, blockDuration: 0, useRedisPackage: false };
-    this.byEmail = new RateLimiterRedis({ ...common, keyPrefix: `${prefix}:login-fail-email`, points: opts.maxPerEmail });
-    this.byIp = new RateLimiterRedis({ ...common, keyPrefix: `${prefix}:login-fail-ip`, points: opts.maxPerIp });
+  constructor(
+    redis: Redis,
+    prefix: string,
+    opts: { maxPerEmail: number; maxPerIp: number; windowSeconds: number },
+  ) {
+    const common = {
+      storeClient: redis,
+      duration: opts.windowSeconds,
+      blockDuration: 0,
+      useRedisPackage: false,
+    };
+    this.byEmail = new RateLimiterRedis({
+      ...common,
+      keyPrefix: `${prefix}:login-fail-email`,
+      points: opts.maxPerEmail,
+    });
+    this.byIp = new RateLimiterRedis({
+      ...common,
+      keyPrefix: `${prefix}:login-fail-ip`,
+      points: opts.maxPerIp,
+    });
   }
 
   /** Throws 429 when either counter is spent. */

@@ -4,13 +4,21 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 export class RefreshTokensRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(row: Omit<RefreshTokenEntity, 'createdAt' | 'usedAt' | 'revokedAt'>, tx?: EntityManager): Promise<void> {
+  async insert(
+    row: Omit<RefreshTokenEntity, 'createdAt' | 'usedAt' | 'revokedAt'>,
+    tx?: EntityManager,
+  ): Promise<void> {
     await (tx ?? this.db.manager).insert(RefreshTokenEntity, row);
   }
 
   /** Locks the row so two concurrent uses of one token cannot both rotate it. */
   findForUpdate(tx: EntityManager, id: string): Promise<RefreshTokenEntity | null> {
-    return tx.getRepository(RefreshTokenEntity).createQueryBuilder('t').setLock('pessimistic_write').where('t.id = :id', { id }).getOne();
+    return tx
+      .getRepository(RefreshTokenEntity)
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.id = :id', { id })
+      .getOne();
   }
 
   async markUsed(tx: EntityManager, id: string): Promise<void> {

@@ -17,7 +17,12 @@ export class SessionRevocations {
   }
 
   async revokeAgentTokensIssuedBefore(agentId: string, atMs = Date.now()): Promise<void> {
-    await this.redis.set(this.keys.key('auth', 'revoked-agent', agentId), String(atMs), 'EX', this.ttlSeconds);
+    await this.redis.set(
+      this.keys.key('auth', 'revoked-agent', agentId),
+      String(atMs),
+      'EX',
+      this.ttlSeconds,
+    );
   }
 
   /** True when the token's session was revoked or the agent's tokens were revoked after it was issued. */

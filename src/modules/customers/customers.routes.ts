@@ -29,7 +29,9 @@ export function customerRoutes(customers: CustomersService): AnyRoute[] {
       tags,
       roles: Roles.everyone,
       query: ListCustomersQuery,
-      responses: [{ status: 200, description: 'A page of customers', schema: page(Customer, 'CustomerPage') }],
+      responses: [
+        { status: 200, description: 'A page of customers', schema: page(Customer, 'CustomerPage') },
+      ],
       handler: async ({ query }) => {
         const result = await customers.list(query);
         return { body: { data: result.data.map(toCustomerDto), nextCursor: result.nextCursor } };
@@ -42,7 +44,10 @@ export function customerRoutes(customers: CustomersService): AnyRoute[] {
       tags,
       roles: Roles.everyone,
       params: IdParams,
-      responses: [{ status: 200, description: 'The customer', schema: Customer }, { status: 404, description: 'Not found' }],
+      responses: [
+        { status: 200, description: 'The customer', schema: Customer },
+        { status: 404, description: 'Not found' },
+      ],
       handler: async ({ params }) => ({ body: toCustomerDto(await customers.get(params.id)) }),
     }),
     defineRoute({

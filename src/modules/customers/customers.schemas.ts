@@ -11,7 +11,10 @@ const fields = {
     .string()
     .trim()
     .regex(/^[+0-9 ().-]{3,32}$/, 'must be a phone number'),
-  shopifyCustomerId: z.string().trim().regex(/^\d{1,20}$/, 'must be a numeric Shopify id'),
+  shopifyCustomerId: z
+    .string()
+    .trim()
+    .regex(/^\d{1,20}$/, 'must be a numeric Shopify id'),
   language: z
     .string()
     .trim()

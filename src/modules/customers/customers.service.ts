@@ -10,7 +10,8 @@ function duplicate(err: unknown): never {
   if (isUniqueViolation(err, 'customers_shopify_customer_id_key')) {
     throw new ConflictError('Another customer has this Shopify id', 'shopify_id_taken');
   }
-  if (isUniqueViolation(err)) throw new ConflictError('A customer with this email already exists', 'email_taken');
+  if (isUniqueViolation(err))
+    throw new ConflictError('A customer with this email already exists', 'email_taken');
   throw err;
 }
 

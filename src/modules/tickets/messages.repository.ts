@@ -63,7 +63,17 @@ export class MessagesRepository {
       `INSERT INTO messages AS m (ticket_id, author_type, agent_id, customer_id, body, body_html, internal, attachments, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), coalesce($9, now()))
        RETURNING ${MESSAGE_COLUMNS}`,
-      [m.ticketId, m.authorType, m.agentId, m.customerId, m.body, m.bodyHtml, m.internal, JSON.stringify(m.attachments), m.createdAt ?? null],
+      [
+        m.ticketId,
+        m.authorType,
+        m.agentId,
+        m.customerId,
+        m.body,
+        m.bodyHtml,
+        m.internal,
+        JSON.stringify(m.attachments),
+        m.createdAt ?? null,
+      ],
     );
     return toEntity(rows[0] as MessageRow);
   }
@@ -77,7 +87,10 @@ export class MessagesRepository {
     return rows[0] ? toEntity(rows[0]) : null;
   }
 
-  async list(ticketId: string, opts: { includeInternal: boolean; limit: number; cursor?: string }): Promise<Page<MessageEntity>> {
+  async list(
+    ticketId: string,
+    opts: { includeInternal: boolean; limit: number; cursor?: string },
+  ): Promise<Page<MessageEntity>> {
     const params: unknown[] = [ticketId];
     let where = 'm.ticket_id = $1 AND m.deleted_at IS NULL';
     if (!opts.includeInternal) where += ' AND NOT m.internal';
@@ -94,7 +107,11 @@ export class MessagesRepository {
     return pageOf(rows.map(toEntity), opts.limit, 'messages', (m) => [m.createdAt.toISOString(), m.id]);
   }
 
-  async update(tx: EntityManager, id: string, changes: { body?: string; bodyHtml?: string | null }): Promise<MessageEntity> {
+  async update(
+    tx: EntityManager,
+    id: string,
+    changes: { body?: string; bodyHtml?: string | null },
+  ): Promise<MessageEntity> {
     const rows: MessageRow[] = await tx.query(
       `UPDATE messages m SET body = coalesce($2, body),
               body_html = CASE WHEN $3::boolean THEN $4 ELSE body_html END,
@@ -110,7 +127,10 @@ export class MessagesRepository {
   }
 
   async markRead(id: string, agentId: string): Promise<MessageEntity | null> {
-    await this.db.query(`UPDATE messages SET read_at = now(), read_by = $2 WHERE id = $1 AND read_at IS NULL`, [id, agentId]);
+    await this.db.query(
+      `UPDATE messages SET read_at = now(), read_by = $2 WHERE id = $1 AND read_at IS NULL`,
+      [id, agentId],
+    );
     return this.findById(id);
   }
 

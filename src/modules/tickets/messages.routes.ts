@@ -22,7 +22,9 @@ export function messageRoutes(messages: MessagesService): AnyRoute[] {
         { status: 404, description: 'Ticket not found' },
         { status: 409, description: 'The ticket is closed' },
       ],
-      handler: async ({ params, body, actor }) => ({ body: toMessageDto(await messages.add(actor, params.id, body)) }),
+      handler: async ({ params, body, actor }) => ({
+        body: toMessageDto(await messages.add(actor, params.id, body)),
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -54,7 +56,9 @@ export function messageRoutes(messages: MessagesService): AnyRoute[] {
         { status: 404, description: 'Not found' },
         { status: 409, description: 'The ticket is closed' },
       ],
-      handler: async ({ params, body, actor }) => ({ body: toMessageDto(await messages.edit(actor, params.id, body)) }),
+      handler: async ({ params, body, actor }) => ({
+        body: toMessageDto(await messages.edit(actor, params.id, body)),
+      }),
     }),
     defineRoute({
       method: 'delete',
@@ -80,8 +84,13 @@ export function messageRoutes(messages: MessagesService): AnyRoute[] {
       tags,
       roles: Roles.staff,
       params: IdParams,
-      responses: [{ status: 200, description: 'The message', schema: Message }, { status: 404, description: 'Not found' }],
-      handler: async ({ params, actor }) => ({ body: toMessageDto(await messages.markRead(actor, params.id)) }),
+      responses: [
+        { status: 200, description: 'The message', schema: Message },
+        { status: 404, description: 'Not found' },
+      ],
+      handler: async ({ params, actor }) => ({
+        body: toMessageDto(await messages.markRead(actor, params.id)),
+      }),
     }),
   ];
 }

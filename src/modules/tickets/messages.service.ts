@@ -9,7 +9,12 @@ import type { MessageEntity } from './message.entity';
 import type { MessagesRepository } from './messages.repository';
 import { assertCanWork, canReadInternal } from './ticket-access';
 import type { TicketHooks } from './ticket-hooks';
-import { assertTicketEditable, statusAfterAgentReply, statusAfterCustomerMessage, statusEffects } from './ticket-status';
+import {
+  assertTicketEditable,
+  statusAfterAgentReply,
+  statusAfterCustomerMessage,
+  statusEffects,
+} from './ticket-status';
 import type { TicketStatus } from './ticket.types';
 import type { CreateMessageInput, ListMessagesInput, UpdateMessageInput } from './tickets.schemas';
 import type { TicketPatch, TicketsRepository } from './tickets.repository';
@@ -102,14 +107,22 @@ export class MessagesService {
       reopened: statusChange !== null && input.authorType === 'customer',
     });
     if (statusChange) {
-      this.events.publish('ticket.updated', { ticketId, changes: { status: statusChange }, actorId: actor?.id ?? null });
+      this.events.publish('ticket.updated', {
+        ticketId,
+        changes: { status: statusChange },
+        actorId: actor?.id ?? null,
+      });
     }
     return message;
   }
 
   async list(actor: Actor, ticketId: string, query: ListMessagesInput): Promise<Page<MessageEntity>> {
     if (!(await this.tickets.findById(ticketId))) throw new NotFoundError('Ticket');
-    return this.messages.list(ticketId, { includeInternal: canReadInternal(actor), limit: query.limit, cursor: query.cursor });
+    return this.messages.list(ticketId, {
+      includeInternal: canReadInternal(actor),
+      limit: query.limit,
+      cursor: query.cursor,
+    });
   }
 
   /** Edits by the agent who wrote or recorded the message, or by a lead/admin. */
@@ -122,12 +135,18 @@ export class MessagesService {
       this.assertAuthorOrLead(actor, message);
       const updated = await this.messages.update(tx, messageId, {
         body: input.body,
-        bodyHtml: input.bodyHtml === undefined ? undefined : input.bodyHtml && sanitizeMessageHtml(input.bodyHtml),
+        bodyHtml:
+          input.bodyHtml === undefined ? undefined : input.bodyHtml && sanitizeMessageHtml(input.bodyHtml),
       });
       await this.tickets.touch(tx, ticket.id);
       return updated;
     });
-    this.events.publish('message.updated', { ticketId: updated.ticketId, messageId, internal: updated.internal, deleted: false });
+    this.events.publish('message.updated', {
+      ticketId: updated.ticketId,
+      messageId,
+      internal: updated.internal,
+      deleted: false,
+    });
     return updated;
   }
 
@@ -142,7 +161,12 @@ export class MessagesService {
       await this.tickets.touch(tx, ticket.id);
       return message;
     });
-    this.events.publish('message.updated', { ticketId: message.ticketId, messageId, internal: message.internal, deleted: true });
+    this.events.publish('message.updated', {
+      ticketId: message.ticketId,
+      messageId,
+      internal: message.internal,
+      deleted: true,
+    });
   }
 
   async markRead(actor: Actor, messageId: string): Promise<MessageEntity> {

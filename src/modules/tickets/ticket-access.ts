@@ -10,7 +10,8 @@ export function canWork(actor: Actor, ticket: Pick<TicketEntity, 'assigneeId'>):
 }
 
 export function assertCanWork(actor: Actor, ticket: Pick<TicketEntity, 'assigneeId'>): void {
-  if (!canWork(actor, ticket)) throw new ForbiddenError('This ticket is assigned to another agent', 'not_your_ticket');
+  if (!canWork(actor, ticket))
+    throw new ForbiddenError('This ticket is assigned to another agent', 'not_your_ticket');
 }
 
 /** Internal notes are for staff; viewers read the conversation without them. */

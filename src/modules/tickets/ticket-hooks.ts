@@ -21,7 +21,10 @@ export interface TicketWriteHooks {
 /** What other modules add to ticket reads: SLA state for lists, enrichment for the detail view. */
 export interface TicketReadHooks {
   slaFor?(tickets: TicketEntity[]): Promise<Map<string, TicketSlaSummary>>;
-  enrichmentFor?(ticket: TicketEntity, customer: CustomerEntity): Promise<Record<string, unknown> | undefined>;
+  enrichmentFor?(
+    ticket: TicketEntity,
+    customer: CustomerEntity,
+  ): Promise<Record<string, unknown> | undefined>;
 }
 
 export class TicketHooks {
@@ -57,7 +60,10 @@ export class TicketHooks {
     return merged;
   }
 
-  async enrichmentFor(ticket: TicketEntity, customer: CustomerEntity): Promise<Record<string, unknown> | undefined> {
+  async enrichmentFor(
+    ticket: TicketEntity,
+    customer: CustomerEntity,
+  ): Promise<Record<string, unknown> | undefined> {
     let result: Record<string, unknown> | undefined;
     for (const h of this.read) {
       const part = await h.enrichmentFor?.(ticket, customer);

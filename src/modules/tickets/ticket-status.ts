@@ -6,7 +6,8 @@ import type { TicketStatus } from './ticket.types';
  * Every other move is allowed (agents need to correct mistakes) and is recorded in history.
  */
 export function assertTicketEditable(status: TicketStatus): void {
-  if (status === 'closed') throw new ConflictError('The ticket is closed; closed tickets cannot change', 'ticket_closed');
+  if (status === 'closed')
+    throw new ConflictError('The ticket is closed; closed tickets cannot change', 'ticket_closed');
 }
 
 export interface StatusEffects {

@@ -5,7 +5,10 @@ import type { Message, Ticket, TicketSla } from './tickets.schemas';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-export function toTicketDto(t: TicketEntity, sla: z.infer<typeof TicketSla> | null = null): z.infer<typeof Ticket> {
+export function toTicketDto(
+  t: TicketEntity,
+  sla: z.infer<typeof TicketSla> | null = null,
+): z.infer<typeof Ticket> {
   return {
     id: t.id,
     number: t.number,

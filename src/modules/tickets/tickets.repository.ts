@@ -164,7 +164,14 @@ export class TicketsRepository {
     await tx.query(`UPDATE tickets SET updated_at = now() WHERE id = $1`, [id]);
   }
 
-  async recordStatusChange(tx: EntityManager, ticketId: string, from: TicketStatus | null, to: TicketStatus, actorId: string | null, at?: Date): Promise<void> {
+  async recordStatusChange(
+    tx: EntityManager,
+    ticketId: string,
+    from: TicketStatus | null,
+    to: TicketStatus,
+    actorId: string | null,
+    at?: Date,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, actor_id, created_at) VALUES ($1, $2, $3, $4, coalesce($5, now()))`,
       [ticketId, from, to, actorId, at ?? null],
@@ -186,7 +193,10 @@ export class TicketsRepository {
       return `$${params.length}`;
     };
     const where = ['t.deleted_at IS NULL'];
-    if (q.status) where.push(q.status.length === 1 ? `t.status = ${p(q.status[0])}` : `t.status = ANY(${p(q.status)}::text[])`);
+    if (q.status)
+      where.push(
+        q.status.length === 1 ? `t.status = ${p(q.status[0])}` : `t.status = ANY(${p(q.status)}::text[])`,
+      );
     if (q.priority) where.push(`t.priority = ANY(${p(q.priority)}::text[])`);
     if (q.channel) where.push(`t.channel = ANY(${p(q.channel)}::text[])`);
     if (q.customerId) where.push(`t.customer_id = ${p(q.customerId)}`);
@@ -204,4 +214,3 @@ export class TicketsRepository {
     return pageOf(rows.map(rowToTicket), q.limit, q.sort, sort.key);
   }
 }
-

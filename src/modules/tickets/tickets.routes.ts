@@ -3,7 +3,13 @@ import { defineRoute, type AnyRoute } from '../../platform/http/route';
 import { Roles } from '../../platform/security/actor';
 import { toCustomerDto } from '../customers/customers.mapper';
 import { toTicketDto } from './tickets.mapper';
-import { CreateTicketBody, ListTicketsQuery, Ticket, TicketDetail, UpdateTicketBody } from './tickets.schemas';
+import {
+  CreateTicketBody,
+  ListTicketsQuery,
+  Ticket,
+  TicketDetail,
+  UpdateTicketBody,
+} from './tickets.schemas';
 import type { TicketsService } from './tickets.service';
 
 const tags = ['Tickets'];
@@ -35,7 +41,12 @@ export function ticketRoutes(tickets: TicketsService): AnyRoute[] {
       handler: async ({ query }) => {
         const result = await tickets.list(query);
         const sla = await tickets.slaFor(result.data);
-        return { body: { data: result.data.map((t) => toTicketDto(t, sla.get(t.id) ?? null)), nextCursor: result.nextCursor } };
+        return {
+          body: {
+            data: result.data.map((t) => toTicketDto(t, sla.get(t.id) ?? null)),
+            nextCursor: result.nextCursor,
+          },
+        };
       },
     }),
     defineRoute({
@@ -45,7 +56,10 @@ export function ticketRoutes(tickets: TicketsService): AnyRoute[] {
       tags,
       roles: Roles.everyone,
       params: IdParams,
-      responses: [{ status: 200, description: 'The ticket', schema: TicketDetail }, { status: 404, description: 'Not found' }],
+      responses: [
+        { status: 200, description: 'The ticket', schema: TicketDetail },
+        { status: 404, description: 'Not found' },
+      ],
       handler: async ({ params }) => {
         const view = await tickets.view(params.id);
         const sla = await tickets.slaFor([view.ticket]);
@@ -84,7 +98,10 @@ export function ticketRoutes(tickets: TicketsService): AnyRoute[] {
       tags,
       roles: Roles.leads,
       params: IdParams,
-      responses: [{ status: 204, description: 'Deleted' }, { status: 404, description: 'Not found' }],
+      responses: [
+        { status: 204, description: 'Deleted' },
+        { status: 404, description: 'Not found' },
+      ],
       handler: async ({ params, actor }) => {
         await tickets.remove(actor, params.id);
         return { status: 204 };

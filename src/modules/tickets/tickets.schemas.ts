@@ -33,7 +33,12 @@ export const Attachment = z
     url: z.url({ protocol: /^https?$/ }).max(2000),
     name: z.string().trim().min(1).max(255),
     contentType: z.string().max(255).optional(),
-    size: z.number().int().min(0).max(1024 * 1024 * 1024).optional(),
+    size: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024 * 1024)
+      .optional(),
   })
   .strict()
   .meta({ id: 'Attachment' });
@@ -80,7 +85,10 @@ export const CreateTicketBody = z
     subject,
     body: messageBody.optional(),
     customerId: uuid.optional(),
-    customer: z.object({ email, name: z.string().trim().min(1).max(200).optional() }).strict().optional(),
+    customer: z
+      .object({ email, name: z.string().trim().min(1).max(200).optional() })
+      .strict()
+      .optional(),
     priority: z.enum(ticketPriorities).default('normal'),
     channel: z.enum(ticketChannels).default('web'),
     tags: tags.default([]),
@@ -116,7 +124,12 @@ export const UpdateTicketBody = z
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values)).min(1).max(values.length));
 
 export const ticketSorts = ['smart', 'created', 'updated'] as const;
@@ -127,10 +140,19 @@ export const ListTicketsQuery = listQuery.extend({
   priority: csv(ticketPriorities).optional(),
   channel: csv(ticketChannels).optional(),
   customerId: uuid.optional(),
-  assigneeId: z.union([uuid, z.literal('none')]).optional().meta({ description: 'An agent id, or `none` for unassigned' }),
+  assigneeId: z
+    .union([uuid, z.literal('none')])
+    .optional()
+    .meta({ description: 'An agent id, or `none` for unassigned' }),
   tag: tag.optional(),
   category: category.optional(),
-  q: z.string().trim().min(1).max(200).optional().meta({ description: 'Full-text search over subject and public messages' }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: 'Full-text search over subject and public messages' }),
   sort: z.enum(ticketSorts).default('smart'),
 });
 
@@ -176,7 +198,9 @@ export const UpdateMessageBody = z
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required')
   .meta({ id: 'UpdateMessage' });
 
-export const ListMessagesQuery = listQuery.extend({ limit: z.coerce.number().int().min(1).max(100).default(100) });
+export const ListMessagesQuery = listQuery.extend({
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+});
 
 export type CreateTicketInput = z.output<typeof CreateTicketBody>;
 export type UpdateTicketInput = z.output<typeof UpdateTicketBody>;

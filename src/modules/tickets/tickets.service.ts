@@ -43,12 +43,21 @@ export class TicketsService {
       let customer: CustomerEntity;
       if (input.customerId) {
         const found = await this.customers.get(input.customerId, tx).catch(() => null);
-        if (!found) throw new ValidationError('Unknown customer', [{ field: 'body.customerId', message: 'no customer has this id' }]);
+        if (!found)
+          throw new ValidationError('Unknown customer', [
+            { field: 'body.customerId', message: 'no customer has this id' },
+          ]);
         customer = found;
       } else if (input.customer) {
-        customer = await this.customers.findOrCreateByEmail(tx, input.customer.email, input.customer.name ?? null);
+        customer = await this.customers.findOrCreateByEmail(
+          tx,
+          input.customer.email,
+          input.customer.name ?? null,
+        );
       } else {
-        throw new ValidationError('A customer is required', [{ field: 'body.customerId', message: 'is required' }]);
+        throw new ValidationError('A customer is required', [
+          { field: 'body.customerId', message: 'is required' },
+        ]);
       }
       const created = await this.tickets.insert(tx, {
         subject: input.subject,

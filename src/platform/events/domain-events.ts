@@ -7,7 +7,14 @@ import type { TicketChanges } from '../../modules/tickets/ticket.types';
  * fields, never whole conversations.
  */
 export interface DomainEventMap {
-  'ticket.created': { ticketId: string; number: number; customerId: string; priority: string; channel: string; actorId: string | null };
+  'ticket.created': {
+    ticketId: string;
+    number: number;
+    customerId: string;
+    priority: string;
+    channel: string;
+    actorId: string | null;
+  };
   'ticket.updated': { ticketId: string; changes: TicketChanges; actorId: string | null };
   'ticket.deleted': { ticketId: string; actorId: string | null };
   'message.created': {
@@ -23,7 +30,37 @@ export interface DomainEventMap {
   'agent.updated': { agentId: string };
   'customer.created': { customerId: string };
   'customer.updated': { customerId: string };
+  // Assignment (issue 4)
+  'ticket.assigned': {
+    ticketId: string;
+    agentId: string;
+    previousAgentId: string | null;
+    actorId: string | null;
+    reason: string;
+    overCapacity: boolean;
+  };
+  'ticket.transferred': {
+    ticketId: string;
+    fromAgentId: string;
+    toAgentId: string;
+    actorId: string;
+    reason: string | null;
+  };
+  'ticket.accepted': { ticketId: string; agentId: string };
+  // SLA (issue 5): published once per ticket and target by the monitor.
+  'sla.warning': { ticketId: string; target: SlaTarget; dueAt: string; assigneeId: string | null };
+  'sla.breach': {
+    ticketId: string;
+    target: SlaTarget;
+    dueAt: string;
+    breachedAt: string;
+    assigneeId: string | null;
+  };
 }
 
+export type SlaTarget = 'first_response' | 'next_reply' | 'resolution';
+
 export type DomainEventType = keyof DomainEventMap;
-export type DomainEvent = { [K in DomainEventType]: { type: K; payload: DomainEventMap[K]; at: string } }[DomainEventType];
+export type DomainEvent = {
+  [K in DomainEventType]: { type: K; payload: DomainEventMap[K]; at: string };
+}[DomainEventType];

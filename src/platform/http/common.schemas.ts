@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 export const uuid = z.uuid();
 export const isoDate = z.string().meta({ format: 'date-time', example: '2026-11-21T09:30:00.000Z' });
-export const email = z.email().max(320).transform((e) => e.trim().toLowerCase());
+export const email = z
+  .email()
+  .max(320)
+  .transform((e) => e.trim().toLowerCase());
 
 export const IdParams = z.object({ id: uuid });
 

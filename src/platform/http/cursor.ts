@@ -6,7 +6,8 @@ export type CursorShape = 'int' | 'timestamp' | 'uuid' | 'string';
 const checks: Record<CursorShape, (v: unknown) => boolean> = {
   int: (v) => Number.isInteger(v),
   timestamp: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v),
-  uuid: (v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  uuid: (v) =>
+    typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
   string: (v) => typeof v === 'string' && v.length <= 500,
 };
 
@@ -33,11 +34,20 @@ export function decodeCursor(cursor: string, sort: string, shapes: CursorShape[]
   } catch {
     // fall through to the error below
   }
-  throw new ValidationError('Invalid cursor', [{ field: 'query.cursor', message: 'is not a cursor from this list' }], 'invalid_cursor');
+  throw new ValidationError(
+    'Invalid cursor',
+    [{ field: 'query.cursor', message: 'is not a cursor from this list' }],
+    'invalid_cursor',
+  );
 }
 
 /** Splits a fetched page of limit+1 rows into the page and the cursor of its last row. */
-export function pageOf<T>(rows: T[], limit: number, sort: string, key: (row: T) => CursorValue[]): { data: T[]; nextCursor: string | null } {
+export function pageOf<T>(
+  rows: T[],
+  limit: number,
+  sort: string,
+  key: (row: T) => CursorValue[],
+): { data: T[]; nextCursor: string | null } {
   const more = rows.length > limit;
   const data = more ? rows.slice(0, limit) : rows;
   const last = data[data.length - 1];

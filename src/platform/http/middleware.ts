@@ -71,6 +71,8 @@ export function errorHandler(logger: Logger, report: (err: unknown) => void) {
     }
     logger.error({ err }, 'unhandled error');
     report(err);
-    res.status(500).json({ error: { code: 'internal_error', message: 'Internal server error', details: [], requestId } });
+    res
+      .status(500)
+      .json({ error: { code: 'internal_error', message: 'Internal server error', details: [], requestId } });
   };
 }

@@ -28,9 +28,16 @@ const commonErrors: Record<number, string> = {
 /** The OpenAPI document, generated from the same route definitions that validate requests. */
 export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; version: string }) {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
   for (const route of routes) {
-    const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
+    const responses: Record<
+      string,
+      { description: string; content?: Record<string, { schema: z.ZodType }> }
+    > = {};
     for (const r of route.responses) {
       responses[String(r.status)] = {
         description: r.description,
@@ -42,7 +49,10 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
     );
     if (route.roles !== 'public') errorStatuses.push(401, 403);
     for (const s of errorStatuses) {
-      responses[String(s)] ??= { description: commonErrors[s] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } };
+      responses[String(s)] ??= {
+        description: commonErrors[s] ?? 'Error',
+        content: { 'application/json': { schema: ErrorBody } },
+      };
     }
     const hasJsonBody = route.body && ['post', 'put', 'patch'].includes(route.method);
     registry.registerPath({
@@ -58,7 +68,9 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
       request: {
         ...(route.params ? { params: route.params as z.ZodObject } : {}),
         ...(route.query ? { query: route.query as z.ZodObject } : {}),
-        ...(hasJsonBody && route.body ? { body: { content: { 'application/json': { schema: route.body } } } } : {}),
+        ...(hasJsonBody && route.body
+          ? { body: { content: { 'application/json': { schema: route.body } } } }
+          : {}),
       },
       responses,
     });

@@ -5,10 +5,20 @@ import type { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 
 /** Liveness, readiness (Postgres and Redis answer) and Prometheus metrics. */
-export function opsRouter(deps: { db: DataSource; redis: Redis; registry: Registry; isShuttingDown: () => boolean }): Router {
+export function opsRouter(deps: {
+  db: DataSource;
+  redis: Redis;
+  registry: Registry;
+  isShuttingDown: () => boolean;
+}): Router {
   const router = express.Router();
   router.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });

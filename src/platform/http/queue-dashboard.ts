@@ -32,7 +32,8 @@ export function queueDashboard(basePath: string, queues: Queue[], auth: Authenti
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     try {
       const token = tokenFrom(req);
-      if (!token) throw new UnauthorizedError('Admin access token required (Authorization header or ?token=)');
+      if (!token)
+        throw new UnauthorizedError('Admin access token required (Authorization header or ?token=)');
       const actor = await auth.authenticate(`Bearer ${token}`);
       if (actor.role !== 'admin') throw new ForbiddenError('The queue dashboard is for admins');
       if (typeof req.query.token === 'string') {

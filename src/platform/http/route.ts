@@ -24,7 +24,13 @@ export interface HandlerInput<P, Q, B, A> {
 
 /** What a handler returns: a JSON body sent with the route's success status, or a full reply. */
 export type HandlerResult =
-  | { status?: number; body?: unknown; headers?: Record<string, string>; raw?: string | Buffer; contentType?: string }
+  | {
+      status?: number;
+      body?: unknown;
+      headers?: Record<string, string>;
+      raw?: string | Buffer;
+      contentType?: string;
+    }
   | undefined;
 
 /**
@@ -49,11 +55,18 @@ export interface RouteSpec<
   responses: RouteResponse[];
   /** Keep the raw request bytes (for signature checks); the body is then parsed but also kept raw. */
   rawBody?: boolean;
-  handler: (input: HandlerInput<P, Q, B, R extends 'public' ? Actor | null : Actor>) => Promise<HandlerResult>;
+  handler: (
+    input: HandlerInput<P, Q, B, R extends 'public' ? Actor | null : Actor>,
+  ) => Promise<HandlerResult>;
 }
 
 // The registry stores routes with their types erased; `defineRoute` keeps them for the handler.
-export type AnyRoute = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined, readonly Role[] | 'public'>;
+export type AnyRoute = RouteSpec<
+  z.ZodType | undefined,
+  z.ZodType | undefined,
+  z.ZodType | undefined,
+  readonly Role[] | 'public'
+>;
 
 export function defineRoute<
   P extends z.ZodType | undefined = undefined,

@@ -34,7 +34,10 @@ export function buildRouter(routes: AnyRoute[], auth: Authenticator): Router {
         const status = result?.status ?? successStatus(route);
         if (result?.headers) res.set(result.headers);
         if (result?.raw !== undefined) {
-          res.status(status).type(result.contentType ?? 'text/plain').send(result.raw);
+          res
+            .status(status)
+            .type(result.contentType ?? 'text/plain')
+            .send(result.raw);
         } else if (result?.body === undefined || status === 204) {
           res.status(status).end();
         } else {
@@ -51,6 +54,7 @@ export function buildRouter(routes: AnyRoute[], auth: Authenticator): Router {
 export function requireBearer(header: string | undefined): string {
   if (!header) throw new UnauthorizedError('Missing bearer token');
   const [scheme, token] = header.split(' ');
-  if (scheme?.toLowerCase() !== 'bearer' || !token) throw new UnauthorizedError('Malformed Authorization header');
+  if (scheme?.toLowerCase() !== 'bearer' || !token)
+    throw new UnauthorizedError('Malformed Authorization header');
   return token;
 }

@@ -3,7 +3,10 @@ import Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
 import { allJobNames, queueJobs, queueOf, type JobName, type JobPayloads, type QueueName } from './jobs';
 
-export type JobHandler<N extends JobName> = (payload: JobPayloads[N], job: Job<JobPayloads[N]>) => Promise<unknown>;
+export type JobHandler<N extends JobName> = (
+  payload: JobPayloads[N],
+  job: Job<JobPayloads[N]>,
+) => Promise<unknown>;
 export type JobHandlers = { [N in JobName]?: JobHandler<N> };
 
 export interface ScheduledJob<N extends JobName = JobName> {
@@ -53,7 +56,11 @@ export class QueueService {
     return (Object.keys(queueJobs) as QueueName[]).map((n) => this.queue(n));
   }
 
-  async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: JobOptions = {}): Promise<Job<JobPayloads[N]>> {
+  async add<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    opts: JobOptions = {},
+  ): Promise<Job<JobPayloads[N]>> {
     return this.queue(queueOf(name)).add(name, payload, opts);
   }
 
@@ -69,7 +76,11 @@ export class QueueService {
   }
 
   /** Starts processing every queue; refuses to start if any job name has no handler. */
-  process(handlers: JobHandlers, concurrency: Partial<Record<QueueName, number>> = {}, onDone?: (q: QueueName, name: string, outcome: 'completed' | 'failed') => void): void {
+  process(
+    handlers: JobHandlers,
+    concurrency: Partial<Record<QueueName, number>> = {},
+    onDone?: (q: QueueName, name: string, outcome: 'completed' | 'failed') => void,
+  ): void {
     const missing = allJobNames().filter((n) => !handlers[n]);
     if (missing.length > 0) throw new Error(`No handler for job(s): ${missing.join(', ')}`);
     for (const queueName of Object.keys(queueJobs) as QueueName[]) {
@@ -83,7 +94,10 @@ export class QueueService {
           return result;
         } catch (err) {
           onDone?.(queueName, job.name, 'failed');
-          this.logger.warn({ err, queue: queueName, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 }, 'job failed');
+          this.logger.warn(
+            { err, queue: queueName, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 },
+            'job failed',
+          );
           throw err;
         }
       });
