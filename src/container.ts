@@ -27,6 +27,8 @@ import { TicketHooks } from './modules/tickets/ticket-hooks';
 import { TicketsRepository } from './modules/tickets/tickets.repository';
 import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
+import { jobRoutes } from './modules/jobs/jobs.routes';
+import { JobsService } from './modules/jobs/jobs.service';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -40,6 +42,7 @@ export interface Services {
   customers: CustomersService;
   tickets: TicketsService;
   messages: MessagesService;
+  jobs: JobsService;
 }
 
 export interface Container {
@@ -106,13 +109,16 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const tickets = new TicketsService(db, ticketsRepo, messagesRepo, customers, ticketHooks, events);
   const messages = new MessagesService(db, ticketsRepo, messagesRepo, customers, ticketHooks, events);
 
-  const services: Services = { auth, agents, customers, tickets, messages };
+  const jobs = new JobsService(queues, events);
+
+  const services: Services = { auth, agents, customers, tickets, messages, jobs };
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
     ...customerRoutes(customers),
     ...ticketRoutes(tickets),
     ...messageRoutes(messages),
+    ...jobRoutes(jobs),
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),

@@ -47,6 +47,14 @@ export interface DomainEventMap {
     reason: string | null;
   };
   'ticket.accepted': { ticketId: string; agentId: string };
+  // Long jobs (imports, syncs): progress for the requester's socket.
+  'job.progress': {
+    jobId: string;
+    requesterId: string | null;
+    state: JobState;
+    done: number;
+    total?: number;
+  };
   // SLA (issue 5): published once per ticket and target by the monitor.
   'sla.warning': { ticketId: string; target: SlaTarget; dueAt: string; assigneeId: string | null };
   'sla.breach': {
@@ -58,6 +66,7 @@ export interface DomainEventMap {
   };
 }
 
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
 export type SlaTarget = 'first_response' | 'next_reply' | 'resolution';
 
 export type DomainEventType = keyof DomainEventMap;
