@@ -33,7 +33,7 @@ export function baseTestEnv(dbName: string, redisPrefix: string): NodeJS.Process
     REDIS_PREFIX: redisPrefix,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     BCRYPT_ROUNDS: '4',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
   };
 }

@@ -1,3 +1,4 @@
+import { sql } from '../../platform/db/sql';
 import type { DataSource, Repository } from 'typeorm';
 import { decodeCursor, pageOf } from '../../platform/http/cursor';
 import type { Page } from '../../platform/http/common.schemas';
@@ -42,7 +43,7 @@ export class AgentsRepository {
   }
 
   async setStatus(id: string, status: AgentStatus): Promise<{ previous: AgentStatus } | null> {
-    const rows: Array<{ previous: AgentStatus }> = await this.db.query(
+    const rows = await sql<{ previous: AgentStatus }>(this.db, 
       `UPDATE agents a SET status = $2, updated_at = now()
          FROM (SELECT id, status AS previous FROM agents WHERE id = $1 FOR UPDATE) old
         WHERE a.id = old.id

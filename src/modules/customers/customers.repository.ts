@@ -1,3 +1,4 @@
+import { sql } from '../../platform/db/sql';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Page } from '../../platform/http/common.schemas';
 import { decodeCursor, pageOf } from '../../platform/http/cursor';
@@ -36,7 +37,7 @@ export class CustomersRepository {
    * same new email end up with the same row.
    */
   async findOrCreateByEmail(tx: EntityManager, email: string, name: string | null): Promise<CustomerEntity> {
-    const rows: Array<{ id: string }> = await tx.query(
+    const rows = await sql<{ id: string }>(tx, 
       `INSERT INTO customers (email, name, tier) VALUES ($1, $2, 'standard')
        ON CONFLICT (email) DO NOTHING RETURNING id`,
       [email.toLowerCase(), name],

@@ -1,3 +1,4 @@
+import { sql } from '../../platform/db/sql';
 import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, pageOf } from '../../platform/http/cursor';
 import type { Page } from '../../platform/http/common.schemas';
@@ -59,7 +60,7 @@ export class MessagesRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(tx: EntityManager, m: NewMessage): Promise<MessageEntity> {
-    const rows: MessageRow[] = await tx.query(
+    const rows = await sql<MessageRow>(tx, 
       `INSERT INTO messages AS m (ticket_id, author_type, agent_id, customer_id, body, body_html, internal, attachments, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), coalesce($9, now()))
        RETURNING ${MESSAGE_COLUMNS}`,
@@ -79,7 +80,7 @@ export class MessagesRepository {
   }
 
   async findById(id: string, tx?: EntityManager): Promise<MessageEntity | null> {
-    const rows: MessageRow[] = await (tx ?? this.db).query(
+    const rows = await sql<MessageRow>(tx ?? this.db, 
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN tickets t ON t.id = m.ticket_id
         WHERE m.id = $1 AND m.deleted_at IS NULL AND t.deleted_at IS NULL`,
       [id],
@@ -100,7 +101,7 @@ export class MessagesRepository {
       where += ` AND (m.created_at, m.id) > ($2::timestamptz, $3::uuid)`;
     }
     params.push(opts.limit + 1);
-    const rows: MessageRow[] = await this.db.query(
+    const rows = await sql<MessageRow>(this.db, 
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${where} ORDER BY m.created_at, m.id LIMIT $${params.length}`,
       params,
     );
@@ -112,7 +113,7 @@ export class MessagesRepository {
     id: string,
     changes: { body?: string; bodyHtml?: string | null },
   ): Promise<MessageEntity> {
-    const rows: MessageRow[] = await tx.query(
+    const rows = await sql<MessageRow>(tx, 
       `UPDATE messages m SET body = coalesce($2, body),
               body_html = CASE WHEN $3::boolean THEN $4 ELSE body_html END,
               edited_at = now(), updated_at = now()
@@ -136,7 +137,7 @@ export class MessagesRepository {
 
   /** The latest live message id per ticket (drafts and caches key on it). */
   async lastMessageId(ticketId: string): Promise<string | null> {
-    const rows: Array<{ id: string }> = await this.db.query(
+    const rows = await sql<{ id: string }>(this.db, 
       `SELECT id FROM messages WHERE ticket_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`,
       [ticketId],
     );
