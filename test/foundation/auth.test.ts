@@ -24,7 +24,10 @@ describe('login', () => {
     expect(res.body.expiresIn).toBe(900);
     expect(res.body.agent.id).toBe(agent.id);
     expect(JSON.stringify(res.body)).not.toMatch(/passwordHash|\$2b\$/);
-    const me = await app.http.get('/api/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
+    const me = await app.http
+      .get('/api/auth/me')
+      .set('Authorization', `Bearer ${res.body.accessToken}`)
+      .expect(200);
     expect(me.body.email).toBe(agent.email);
   });
 
@@ -61,18 +64,27 @@ describe('refresh tokens', () => {
   test('when a refresh token is used, then a new pair comes back and the old token is dead', async () => {
     const { agent } = await createAgent(app.container);
     const first = (await login(agent.email).expect(200)).body;
-    const second = (await app.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
+    const second = (
+      await app.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)
+    ).body;
     expect(second.refreshToken).not.toBe(first.refreshToken);
     await app.http.get('/api/auth/me').set('Authorization', `Bearer ${second.accessToken}`).expect(200);
-    const third = (await app.http.post('/api/auth/refresh').send({ refreshToken: second.refreshToken }).expect(200)).body;
+    const third = (
+      await app.http.post('/api/auth/refresh').send({ refreshToken: second.refreshToken }).expect(200)
+    ).body;
     expect(third.accessToken).toEqual(expect.any(String));
   });
 
   test('when a rotated token is reused, then the whole family is revoked, access token included', async () => {
     const { agent } = await createAgent(app.container);
     const first = (await login(agent.email).expect(200)).body;
-    const second = (await app.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)).body;
-    const reuse = await app.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401);
+    const second = (
+      await app.http.post('/api/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200)
+    ).body;
+    const reuse = await app.http
+      .post('/api/auth/refresh')
+      .send({ refreshToken: first.refreshToken })
+      .expect(401);
     expect(reuse.body.error.code).toBe('refresh_token_reused');
     await app.http.post('/api/auth/refresh').send({ refreshToken: second.refreshToken }).expect(401);
     await app.http.get('/api/auth/me').set('Authorization', `Bearer ${second.accessToken}`).expect(401);
@@ -81,7 +93,10 @@ describe('refresh tokens', () => {
   test('when a refresh token is forged or malformed, then 401', async () => {
     const { refreshToken } = await createAgent(app.container);
     const [id] = refreshToken.split('.');
-    await app.http.post('/api/auth/refresh').send({ refreshToken: `${id}.forged-secret-forged-secret` }).expect(401);
+    await app.http
+      .post('/api/auth/refresh')
+      .send({ refreshToken: `${id}.forged-secret-forged-secret` })
+      .expect(401);
     await app.http.post('/api/auth/refresh').send({ refreshToken: 'garbage-token-value' }).expect(401);
   });
 });
@@ -129,7 +144,10 @@ describe('expiry', () => {
     const realNow = Date.now;
     try {
       Date.now = () => realNow() + 31_000;
-      const res = await short.http.get('/api/auth/me').set('Authorization', `Bearer ${session.accessToken}`).expect(401);
+      const res = await short.http
+        .get('/api/auth/me')
+        .set('Authorization', `Bearer ${session.accessToken}`)
+        .expect(401);
       expect(res.body.error.code).toBe('token_expired');
     } finally {
       Date.now = realNow;

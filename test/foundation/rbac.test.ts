@@ -45,7 +45,10 @@ test('when the container is built, then it declares routes and no two share a me
 test('when a protected route is called without a token, then 401', async () => {
   for (const route of app.container.routes.filter((r) => r.roles !== 'public')) {
     const res = await call(route);
-    expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
+    expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({
+      route: `${route.method} ${route.path}`,
+      status: 401,
+    });
   }
 });
 
@@ -59,7 +62,8 @@ test('when each role calls each route, then only the listed roles get past the r
       if (allowed && (refusedByRole || res.status === 401 || res.status >= 500)) {
         problems.push(`${role} ${route.method} ${route.path} → ${res.status} ${JSON.stringify(res.body)}`);
       }
-      if (!allowed && !refusedByRole) problems.push(`${role} ${route.method} ${route.path} → ${res.status} (expected 403)`);
+      if (!allowed && !refusedByRole)
+        problems.push(`${role} ${route.method} ${route.path} → ${res.status} (expected 403)`);
     }
   }
   expect(problems).toEqual([]);

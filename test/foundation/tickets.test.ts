@@ -25,28 +25,50 @@ describe('creating tickets', () => {
     const res = await app.http
       .post('/api/tickets')
       .set(agent.auth)
-      .send({ subject: 'Parcel lost', body: 'My parcel never came', customer: { email, name: 'New Person' }, tags: ['Shipping', 'shipping'] })
+      .send({
+        subject: 'Parcel lost',
+        body: 'My parcel never came',
+        customer: { email, name: 'New Person' },
+        tags: ['Shipping', 'shipping'],
+      })
       .expect(201);
-    expect(res.body).toMatchObject({ subject: 'Parcel lost', status: 'new', priority: 'normal', channel: 'web', tags: ['shipping'], assigneeId: null });
+    expect(res.body).toMatchObject({
+      subject: 'Parcel lost',
+      status: 'new',
+      priority: 'normal',
+      channel: 'web',
+      tags: ['shipping'],
+      assigneeId: null,
+    });
     expect(res.body.number).toEqual(expect.any(Number));
     const customer = await app.http.get(`/api/customers/${res.body.customerId}`).set(agent.auth).expect(200);
     expect(customer.body.email).toBe(email.toLowerCase());
     expect(customer.body.lastContactAt).not.toBeNull();
     const messages = await app.http.get(`/api/tickets/${res.body.id}/messages`).set(agent.auth).expect(200);
     expect(messages.body.data).toHaveLength(1);
-    expect(messages.body.data[0]).toMatchObject({ author: 'customer', body: 'My parcel never came', internal: false });
+    expect(messages.body.data[0]).toMatchObject({
+      author: 'customer',
+      body: 'My parcel never came',
+      internal: false,
+    });
   });
 
   test('when the same new email opens tickets concurrently, then exactly one customer exists', async () => {
     const email = `storm-${Date.now()}@example.com`;
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        app.http.post('/api/tickets').set(agent.auth).send({ subject: `Storm ${i}`, customer: { email } }),
+        app.http
+          .post('/api/tickets')
+          .set(agent.auth)
+          .send({ subject: `Storm ${i}`, customer: { email } }),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(results.map((r) => r.body.customerId)).size).toBe(1);
-    const [{ count }] = await app.container.db.query(`SELECT count(*)::int AS count FROM customers WHERE email = $1`, [email]);
+    const [{ count }] = await app.container.db.query(
+      `SELECT count(*)::int AS count FROM customers WHERE email = $1`,
+      [email],
+    );
     expect(count).toBe(1);
   });
 
@@ -61,7 +83,11 @@ describe('creating tickets', () => {
     const none = await app.http.post('/api/tickets').set(agent.auth).send({ subject: 'x' }).expect(400);
     expect(none.body.error.details[0].field).toBe('body.customerId');
     const customer = await createCustomer(app.container);
-    await app.http.post('/api/tickets').set(agent.auth).send({ subject: 'x', customerId: customer.id, customer: { email: 'a@b.co' } }).expect(400);
+    await app.http
+      .post('/api/tickets')
+      .set(agent.auth)
+      .send({ subject: 'x', customerId: customer.id, customer: { email: 'a@b.co' } })
+      .expect(400);
     const unknown = await app.http
       .post('/api/tickets')
       .set(agent.auth)
@@ -81,37 +107,72 @@ describe('creating tickets', () => {
     };
     app.container.ticketHooks.onWrite(failing);
     try {
-      const res = await app.http.post('/api/tickets').set(agent.auth).send({ subject: 'Rolled back', body: 'hi', customer: { email } });
+      const res = await app.http
+        .post('/api/tickets')
+        .set(agent.auth)
+        .send({ subject: 'Rolled back', body: 'hi', customer: { email } });
       expect(res.status).toBe(500);
-      expect(res.body.error).toEqual({ code: 'internal_error', message: 'Internal server error', details: [], requestId: expect.any(String) });
+      expect(res.body.error).toEqual({
+        code: 'internal_error',
+        message: 'Internal server error',
+        details: [],
+        requestId: expect.any(String),
+      });
     } finally {
       app.container.ticketHooks.write.splice(app.container.ticketHooks.write.indexOf(failing), 1);
     }
-    const rows = await app.container.db.query(`SELECT 1 FROM customers WHERE email = $1 UNION ALL SELECT 1 FROM tickets WHERE subject = 'Rolled back'`, [email]);
+    const rows = await app.container.db.query(
+      `SELECT 1 FROM customers WHERE email = $1 UNION ALL SELECT 1 FROM tickets WHERE subject = 'Rolled back'`,
+      [email],
+    );
     expect(rows).toHaveLength(0);
   });
 
   test('when an agent passes createdAt, then 403; when a lead does, then it is kept (imports)', async () => {
     const customer = await createCustomer(app.container);
     const createdAt = '2026-01-05T10:00:00.000Z';
-    await app.http.post('/api/tickets').set(agent.auth).send({ subject: 'Import', customerId: customer.id, createdAt }).expect(403);
-    const res = await app.http.post('/api/tickets').set(lead.auth).send({ subject: 'Import', customerId: customer.id, createdAt, body: 'old' }).expect(201);
+    await app.http
+      .post('/api/tickets')
+      .set(agent.auth)
+      .send({ subject: 'Import', customerId: customer.id, createdAt })
+      .expect(403);
+    const res = await app.http
+      .post('/api/tickets')
+      .set(lead.auth)
+      .send({ subject: 'Import', customerId: customer.id, createdAt, body: 'old' })
+      .expect(201);
     expect(res.body.createdAt).toBe(createdAt);
     const future = new Date(Date.now() + 3600_000).toISOString();
-    await app.http.post('/api/tickets').set(lead.auth).send({ subject: 'Import', customerId: customer.id, createdAt: future }).expect(400);
+    await app.http
+      .post('/api/tickets')
+      .set(lead.auth)
+      .send({ subject: 'Import', customerId: customer.id, createdAt: future })
+      .expect(400);
   });
 
   test('when a viewer creates a ticket, then 403', async () => {
-    await app.http.post('/api/tickets').set(viewer.auth).send({ subject: 'x', customer: { email: 'v@example.com' } }).expect(403);
+    await app.http
+      .post('/api/tickets')
+      .set(viewer.auth)
+      .send({ subject: 'x', customer: { email: 'v@example.com' } })
+      .expect(403);
   });
 });
 
 describe('updating tickets', () => {
   test('when the status moves, then history is recorded and solved/reopened set and clear resolvedAt', async () => {
     const t = await createTicket(app.container);
-    const solved = await app.http.patch(`/api/tickets/${t.id}`).set(agent.auth).send({ status: 'solved' }).expect(200);
+    const solved = await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(agent.auth)
+      .send({ status: 'solved' })
+      .expect(200);
     expect(solved.body.resolvedAt).not.toBeNull();
-    const reopened = await app.http.patch(`/api/tickets/${t.id}`).set(agent.auth).send({ status: 'open' }).expect(200);
+    const reopened = await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(agent.auth)
+      .send({ status: 'open' })
+      .expect(200);
     expect(reopened.body.resolvedAt).toBeNull();
     const history = await app.container.db.query(
       `SELECT from_status, to_status FROM ticket_status_changes WHERE ticket_id = $1 ORDER BY id`,
@@ -127,9 +188,17 @@ describe('updating tickets', () => {
   test('when a ticket is closed, then any change to it or its conversation is a 409', async () => {
     const t = await createTicket(app.container, { body: 'hello' });
     await app.http.patch(`/api/tickets/${t.id}`).set(lead.auth).send({ status: 'closed' }).expect(200);
-    const res = await app.http.patch(`/api/tickets/${t.id}`).set(lead.auth).send({ status: 'open' }).expect(409);
+    const res = await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(lead.auth)
+      .send({ status: 'open' })
+      .expect(409);
     expect(res.body.error.code).toBe('ticket_closed');
-    await app.http.patch(`/api/tickets/${t.id}`).set(lead.auth).send({ tags: ['x'] }).expect(409);
+    await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(lead.auth)
+      .send({ tags: ['x'] })
+      .expect(409);
     await app.http.post(`/api/tickets/${t.id}/messages`).set(lead.auth).send({ body: 'late' }).expect(409);
   });
 
@@ -138,7 +207,11 @@ describe('updating tickets', () => {
     const t = await createTicket(app.container);
     await app.http.patch(`/api/tickets/${t.id}`).set(agent.auth).send({ priority: 'high' }).expect(200);
     await assign(t.id, other.agent.id);
-    const res = await app.http.patch(`/api/tickets/${t.id}`).set(agent.auth).send({ priority: 'low' }).expect(403);
+    const res = await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(agent.auth)
+      .send({ priority: 'low' })
+      .expect(403);
     expect(res.body.error.code).toBe('not_your_ticket');
     await app.http.patch(`/api/tickets/${t.id}`).set(other.auth).send({ priority: 'low' }).expect(200);
     await app.http.patch(`/api/tickets/${t.id}`).set(lead.auth).send({ priority: 'urgent' }).expect(200);
@@ -146,7 +219,11 @@ describe('updating tickets', () => {
 
   test('when the update names unknown fields or bad values, then 400 and nothing changes', async () => {
     const t = await createTicket(app.container);
-    const res = await app.http.patch(`/api/tickets/${t.id}`).set(agent.auth).send({ status: 'lost', colour: 'red' }).expect(400);
+    const res = await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(agent.auth)
+      .send({ status: 'lost', colour: 'red' })
+      .expect(400);
     expect(res.body.error.code).toBe('validation_failed');
     await app.http.patch(`/api/tickets/${t.id}`).set(agent.auth).send({}).expect(400);
     const after = await app.http.get(`/api/tickets/${t.id}`).set(agent.auth).expect(200);
@@ -175,15 +252,28 @@ describe('updating tickets', () => {
 describe('listing and searching', () => {
   test('when filters are combined, then only matching tickets come back', async () => {
     const customer = await createCustomer(app.container);
-    const a = await createTicket(app.container, { customerId: customer.id, priority: 'high', channel: 'email', tags: ['vip-order'] });
-    const b = await createTicket(app.container, { customerId: customer.id, priority: 'low', channel: 'chat', category: 'billing' });
+    const a = await createTicket(app.container, {
+      customerId: customer.id,
+      priority: 'high',
+      channel: 'email',
+      tags: ['vip-order'],
+    });
+    const b = await createTicket(app.container, {
+      customerId: customer.id,
+      priority: 'low',
+      channel: 'chat',
+      category: 'billing',
+    });
     await assign(b.id, agent.agent.id);
-    const q = (s: string) => app.http.get(`/api/tickets?customerId=${customer.id}&${s}`).set(viewer.auth).expect(200);
+    const q = (s: string) =>
+      app.http.get(`/api/tickets?customerId=${customer.id}&${s}`).set(viewer.auth).expect(200);
     expect((await q('priority=high')).body.data.map((t: { id: string }) => t.id)).toEqual([a.id]);
     expect((await q('channel=chat,phone')).body.data.map((t: { id: string }) => t.id)).toEqual([b.id]);
     expect((await q('tag=vip-order')).body.data.map((t: { id: string }) => t.id)).toEqual([a.id]);
     expect((await q('category=billing')).body.data.map((t: { id: string }) => t.id)).toEqual([b.id]);
-    expect((await q(`assigneeId=${agent.agent.id}`)).body.data.map((t: { id: string }) => t.id)).toEqual([b.id]);
+    expect((await q(`assigneeId=${agent.agent.id}`)).body.data.map((t: { id: string }) => t.id)).toEqual([
+      b.id,
+    ]);
     expect((await q('assigneeId=none')).body.data.map((t: { id: string }) => t.id)).toEqual([a.id]);
     expect((await q('status=new')).body.data).toHaveLength(2);
     await app.http.get('/api/tickets?status=lost').set(viewer.auth).expect(400);
@@ -191,51 +281,72 @@ describe('listing and searching', () => {
 
   test('when searching, then stemmed words in subjects and public messages match, but internal notes do not', async () => {
     const marker = `zq${Date.now()}`;
-    const t = await createTicket(app.container, { subject: `Refunds for ${marker}`, body: 'The parcels were damaged' });
-    await app.http.post(`/api/tickets/${t.id}/messages`).set(lead.auth).send({ body: `secret ${marker}note`, internal: true }).expect(201);
+    const t = await createTicket(app.container, {
+      subject: `Refunds for ${marker}`,
+      body: 'The parcels were damaged',
+    });
+    await app.http
+      .post(`/api/tickets/${t.id}/messages`)
+      .set(lead.auth)
+      .send({ body: `secret ${marker}note`, internal: true })
+      .expect(201);
     const ids = async (q: string) =>
-      (await app.http.get(`/api/tickets?q=${encodeURIComponent(q)}`).set(agent.auth).expect(200)).body.data.map((x: { id: string }) => x.id);
+      (
+        await app.http
+          .get(`/api/tickets?q=${encodeURIComponent(q)}`)
+          .set(agent.auth)
+          .expect(200)
+      ).body.data.map((x: { id: string }) => x.id);
     expect(await ids(`${marker} refund`)).toEqual([t.id]);
     expect(await ids(`${marker} damage parcel`)).toEqual([t.id]);
     expect(await ids(`${marker}note`)).toEqual([]);
-    await app.http.patch(`/api/tickets/${t.id}`).set(lead.auth).send({ subject: `Exchange ${marker}` }).expect(200);
+    await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(lead.auth)
+      .send({ subject: `Exchange ${marker}` })
+      .expect(200);
     expect(await ids(`${marker} refund`)).toEqual([]);
     expect(await ids(`${marker} exchange`)).toEqual([t.id]);
   });
 
-  test.each(['smart', 'created', 'updated'])('when walking all pages sorted by %s, then every ticket appears exactly once in order', async (sort) => {
-    const customer = await createCustomer(app.container);
-    const priorities = ['low', 'normal', 'high', 'urgent'] as const;
-    const created = [];
-    for (let i = 0; i < 11; i++) created.push(await createTicket(app.container, { customerId: customer.id, priority: priorities[i % 4] }));
-    const seen: Array<{ id: string; priority: string; createdAt: string }> = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const url: string = `/api/tickets?customerId=${customer.id}&sort=${sort}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
-      const res = await app.http
-        .get(url)
-        .set(agent.auth)
-        .expect(200);
-      seen.push(...res.body.data);
-      cursor = res.body.nextCursor;
-      pages++;
-    } while (cursor && pages < 10);
-    expect(seen.map((t) => t.id).sort()).toEqual(created.map((t) => t.id).sort());
-    if (sort === 'smart') {
-      const ranks = seen.map((t) => ({ low: 1, normal: 2, high: 3, urgent: 4 })[t.priority] ?? 0);
-      expect(ranks).toEqual([...ranks].sort((x, y) => y - x));
-    } else {
-      const times = seen.map((t) => t.createdAt);
-      expect(times).toEqual([...times].sort().reverse());
-    }
-  });
+  test.each(['smart', 'created', 'updated'])(
+    'when walking all pages sorted by %s, then every ticket appears exactly once in order',
+    async (sort) => {
+      const customer = await createCustomer(app.container);
+      const priorities = ['low', 'normal', 'high', 'urgent'] as const;
+      const created = [];
+      for (let i = 0; i < 11; i++)
+        created.push(
+          await createTicket(app.container, { customerId: customer.id, priority: priorities[i % 4] }),
+        );
+      const seen: Array<{ id: string; priority: string; createdAt: string }> = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const url: string = `/api/tickets?customerId=${customer.id}&sort=${sort}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+        const res = await app.http.get(url).set(agent.auth).expect(200);
+        seen.push(...res.body.data);
+        cursor = res.body.nextCursor;
+        pages++;
+      } while (cursor && pages < 10);
+      expect(seen.map((t) => t.id).sort()).toEqual(created.map((t) => t.id).sort());
+      if (sort === 'smart') {
+        const ranks = seen.map((t) => ({ low: 1, normal: 2, high: 3, urgent: 4 })[t.priority] ?? 0);
+        expect(ranks).toEqual([...ranks].sort((x, y) => y - x));
+      } else {
+        const times = seen.map((t) => t.createdAt);
+        expect(times).toEqual([...times].sort().reverse());
+      }
+    },
+  );
 
   test('when a cursor is forged or from another ordering, then 400 invalid_cursor', async () => {
     const forged = Buffer.from(JSON.stringify(['smart', 'x', 'y', 'z'])).toString('base64url');
     const res = await app.http.get(`/api/tickets?cursor=${forged}`).set(agent.auth).expect(400);
     expect(res.body.error.code).toBe('invalid_cursor');
-    const created = Buffer.from(JSON.stringify(['created', '2026-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    const created = Buffer.from(
+      JSON.stringify(['created', '2026-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']),
+    ).toString('base64url');
     await app.http.get(`/api/tickets?sort=smart&cursor=${created}`).set(agent.auth).expect(400);
     await app.http.get(`/api/tickets?cursor=%%%`).set(agent.auth).expect(400);
     await app.http.get(`/api/tickets?limit=1000`).set(agent.auth).expect(400);

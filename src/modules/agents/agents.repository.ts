@@ -43,7 +43,8 @@ export class AgentsRepository {
   }
 
   async setStatus(id: string, status: AgentStatus): Promise<{ previous: AgentStatus } | null> {
-    const rows = await sql<{ previous: AgentStatus }>(this.db, 
+    const rows = await sql<{ previous: AgentStatus }>(
+      this.db,
       `UPDATE agents a SET status = $2, updated_at = now()
          FROM (SELECT id, status AS previous FROM agents WHERE id = $1 FOR UPDATE) old
         WHERE a.id = old.id

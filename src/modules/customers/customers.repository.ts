@@ -37,7 +37,8 @@ export class CustomersRepository {
    * same new email end up with the same row.
    */
   async findOrCreateByEmail(tx: EntityManager, email: string, name: string | null): Promise<CustomerEntity> {
-    const rows = await sql<{ id: string }>(tx, 
+    const rows = await sql<{ id: string }>(
+      tx,
       `INSERT INTO customers (email, name, tier) VALUES ($1, $2, 'standard')
        ON CONFLICT (email) DO NOTHING RETURNING id`,
       [email.toLowerCase(), name],

@@ -60,7 +60,8 @@ export class MessagesRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(tx: EntityManager, m: NewMessage): Promise<MessageEntity> {
-    const rows = await sql<MessageRow>(tx, 
+    const rows = await sql<MessageRow>(
+      tx,
       `INSERT INTO messages AS m (ticket_id, author_type, agent_id, customer_id, body, body_html, internal, attachments, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), coalesce($9, now()))
        RETURNING ${MESSAGE_COLUMNS}`,
@@ -80,7 +81,8 @@ export class MessagesRepository {
   }
 
   async findById(id: string, tx?: EntityManager): Promise<MessageEntity | null> {
-    const rows = await sql<MessageRow>(tx ?? this.db, 
+    const rows = await sql<MessageRow>(
+      tx ?? this.db,
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN tickets t ON t.id = m.ticket_id
         WHERE m.id = $1 AND m.deleted_at IS NULL AND t.deleted_at IS NULL`,
       [id],
@@ -101,7 +103,8 @@ export class MessagesRepository {
       where += ` AND (m.created_at, m.id) > ($2::timestamptz, $3::uuid)`;
     }
     params.push(opts.limit + 1);
-    const rows = await sql<MessageRow>(this.db, 
+    const rows = await sql<MessageRow>(
+      this.db,
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE ${where} ORDER BY m.created_at, m.id LIMIT $${params.length}`,
       params,
     );
@@ -113,7 +116,8 @@ export class MessagesRepository {
     id: string,
     changes: { body?: string; bodyHtml?: string | null },
   ): Promise<MessageEntity> {
-    const rows = await sql<MessageRow>(tx, 
+    const rows = await sql<MessageRow>(
+      tx,
       `UPDATE messages m SET body = coalesce($2, body),
               body_html = CASE WHEN $3::boolean THEN $4 ELSE body_html END,
               edited_at = now(), updated_at = now()
@@ -137,7 +141,8 @@ export class MessagesRepository {
 
   /** The latest live message id per ticket (drafts and caches key on it). */
   async lastMessageId(ticketId: string): Promise<string | null> {
-    const rows = await sql<{ id: string }>(this.db, 
+    const rows = await sql<{ id: string }>(
+      this.db,
       `SELECT id FROM messages WHERE ticket_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`,
       [ticketId],
     );

@@ -75,7 +75,7 @@ export class MessagesService {
         bodyHtml: input.bodyHtml ? sanitizeMessageHtml(input.bodyHtml) : null,
         internal: input.internal,
         attachments: input.attachments ?? [],
-        createdAt: input.createdAt,
+        createdAt: at,
       });
       const patch: TicketPatch = {};
       let next: TicketStatus = ticket.status;

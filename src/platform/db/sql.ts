@@ -8,7 +8,12 @@ type Runner = DataSource | EntityManager;
  */
 export async function sql<T>(runner: Runner, text: string, params: unknown[] = []): Promise<T[]> {
   const result: unknown = await runner.query(text, params);
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
     return result[0] as T[];
   }
   return result as T[];

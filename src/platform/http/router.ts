@@ -24,7 +24,8 @@ export function buildRouter(routes: AnyRoute[], auth: Authenticator): Router {
           actor = await auth.authenticate(req.headers.authorization);
           const ctx = currentContext();
           if (ctx) ctx.agentId = actor.id;
-          if (!route.roles.includes(actor.role)) throw new ForbiddenError('Your role does not allow this', 'role_not_allowed');
+          if (!route.roles.includes(actor.role))
+            throw new ForbiddenError('Your role does not allow this', 'role_not_allowed');
         }
         const params = route.params ? parsePart(route.params, req.params, 'params') : undefined;
         const query = route.query ? parsePart(route.query, req.query, 'query') : undefined;
