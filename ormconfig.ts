@@ -1,7 +1,7 @@
 // The DataSource for the typeorm CLI (`npm run migration:*`); the app builds its own in the container.
 import 'dotenv/config';
-import { loadConfig } from './src/config/config';
+import { loadStorageConfig } from './src/config/config';
 import { createDataSource } from './src/platform/db/data-source';
 
-const config = loadConfig();
+const config = loadStorageConfig();
 export default createDataSource({ ...config.db, applicationName: 'crm-cli' });

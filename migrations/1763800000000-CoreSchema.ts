@@ -1,5 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+const priorityRankExpression = `CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END`;
+
 /**
  * Agents, sessions, customers, tickets and messages. Timestamps that serve keyset pagination are
  * timestamptz(3) so they round-trip through a JavaScript Date exactly.
@@ -9,6 +11,15 @@ export class CoreSchema1763800000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
+    // typeorm records generated columns here; `migration:generate` reads it.
+    await q.query(`
+      CREATE TABLE IF NOT EXISTS typeorm_metadata (
+        type varchar NOT NULL, database varchar, schema varchar, "table" varchar, name varchar, value text
+      )`);
+    await q.query(
+      `INSERT INTO typeorm_metadata (type, schema, "table", name, value) VALUES ('GENERATED_COLUMN', 'public', 'tickets', 'priority_rank', $1)`,
+      [priorityRankExpression],
+    );
 
     await q.query(`
       CREATE TABLE agents (
@@ -78,9 +89,7 @@ export class CoreSchema1763800000000 implements MigrationInterface {
         subject text NOT NULL,
         status text NOT NULL DEFAULT 'new' CHECK (status IN ('new','open','pending','on_hold','solved','closed')),
         priority text NOT NULL DEFAULT 'normal' CHECK (priority IN ('low','normal','high','urgent')),
-        priority_rank smallint GENERATED ALWAYS AS (
-          CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END
-        ) STORED,
+        priority_rank smallint GENERATED ALWAYS AS (${priorityRankExpression}) STORED,
         channel text NOT NULL DEFAULT 'web'
           CHECK (channel IN ('email','chat','phone','web','shopify','gorgias','slack')),
         customer_id uuid NOT NULL REFERENCES customers(id),
@@ -195,5 +204,6 @@ export class CoreSchema1763800000000 implements MigrationInterface {
       `DROP FUNCTION IF EXISTS messages_search_on_write, tickets_search_on_write, ticket_search_document`,
     );
     await q.query(`DROP SEQUENCE IF EXISTS ticket_number_seq`);
+    await q.query(`DROP TABLE IF EXISTS typeorm_metadata`);
   }
 }

@@ -27,15 +27,24 @@ export class ConfigError extends Error {
 
 /** Parses the whole environment once; reports every bad or missing key by name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parseSections(Object.values(sections) as EnvSection<object>[], env) as Config;
+}
+
+/** Only what the typeorm CLI needs (it has no business asking for JWT_SECRET). */
+export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): SectionValue<Sections['storage']> {
+  return parseSections([sections.storage], env) as SectionValue<Sections['storage']>;
+}
+
+function parseSections(list: EnvSection<object>[], env: NodeJS.ProcessEnv): object {
   const problems: string[] = [];
   const merged: Record<string, unknown> = {};
-  for (const section of Object.values(sections) as EnvSection<object>[]) {
+  for (const section of list) {
     const result = section.schema.safeParse(env);
     if (result.success) Object.assign(merged, result.data);
     else problems.push(...result.error.issues.map(describeIssue));
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return merged as Config;
+  return merged;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
