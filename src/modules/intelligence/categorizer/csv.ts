@@ -1,3 +1,5 @@
+import type { LabelledText } from './text-classifier';
+
 /**
  * A small RFC 4180 CSV reader: comma-separated fields, fields optionally in double quotes,
  * quotes inside quoted fields doubled (`""`), commas and line breaks allowed inside quotes,
@@ -93,7 +95,7 @@ export function parseCsv(input: string): string[][] {
 export function parseLabelledCsv(
   input: string,
   columns: { text: string; label: string } = { text: 'text', label: 'category' },
-): Array<{ text: string; label: string }> {
+): LabelledText[] {
   const [header, ...rows] = parseCsv(input);
   if (!header) throw new CsvParseError('no header row', 1);
   const names = header.map((h) => h.trim().toLowerCase());
@@ -105,7 +107,7 @@ export function parseLabelledCsv(
       1,
     );
   }
-  const out: Array<{ text: string; label: string }> = [];
+  const out: LabelledText[] = [];
   for (const row of rows) {
     const text = (row[textAt] ?? '').trim();
     const label = (row[labelAt] ?? '').trim();

@@ -10,7 +10,8 @@ export const evaluateCommandHelp =
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const size = (bytes: number) =>
+  bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**
  * `categorizer:evaluate`: trains on one CSV and predicts another, or cross-validates one CSV.
@@ -47,7 +48,7 @@ export async function runEvaluateCommand(args: string[], print: (line: string) =
   const line = (name: string, r: EvaluationResult) =>
     `${name}: accuracy ${pct(r.accuracy)}, macro-F1 ${pct(r.macroF1)}, ` +
     `train ${secs(r.trainMs)} (${r.trainSize} texts), predict ${secs(r.predictMs)} (${r.testSize} texts), ` +
-    `model ${mb(r.modelBytes)}`;
+    `model ${size(r.modelBytes)}`;
 
   if (values.test) {
     const test = parseLabelledCsv(await readFile(values.test, 'utf8'));
@@ -64,7 +65,7 @@ export async function runEvaluateCommand(args: string[], print: (line: string) =
   print(
     `mean: accuracy ${pct(acc.mean)} ± ${pct(acc.std)}, macro-F1 ${pct(f1.mean)} ± ${pct(f1.std)}, ` +
       `train ${secs(time.mean)} per fold (max ${secs(Math.max(...results.map((r) => r.trainMs)))}), ` +
-      `model ${mb(Math.max(...results.map((r) => r.modelBytes)))}, ` +
-      `peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+      `model ${size(Math.max(...results.map((r) => r.modelBytes)))}, ` +
+      `peak RSS ${size(process.resourceUsage().maxRSS * 1024)}`,
   );
 }
