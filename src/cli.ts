@@ -4,10 +4,17 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/config';
 import { createContainer, type Container } from './container';
 import { demoAgents, demoPassword, seedDemo } from './modules/demo/demo-seed';
+import { evaluateCommandHelp, runEvaluateCommand } from './modules/intelligence/categorizer/evaluate.command';
 
-type Command = (c: Container, args: string[]) => Promise<void>;
+/**
+ * A command either needs the container (config, Postgres, Redis …) or runs standalone; only
+ * the former load the configuration and open connections.
+ */
+type Command =
+  | { help: string; run: (c: Container, args: string[]) => Promise<void>; standalone?: false }
+  | { help: string; run: (args: string[]) => Promise<void>; standalone: true };
 
-const commands: Record<string, { help: string; run: Command }> = {
+const commands: Record<string, Command> = {
   'create-admin': {
     help: 'create-admin --email <email> --password <password> [--name <name>]',
     run: async (c, args) => {
@@ -50,6 +57,11 @@ const commands: Record<string, { help: string; run: Command }> = {
       console.log(ran.length ? `applied: ${ran.map((m) => m.name).join(', ')}` : 'database is up to date');
     },
   },
+  'categorizer:evaluate': {
+    help: evaluateCommandHelp,
+    standalone: true,
+    run: (args) => runEvaluateCommand(args, (line) => console.log(line)),
+  },
 };
 
 async function main(): Promise<void> {
@@ -62,6 +74,10 @@ async function main(): Promise<void> {
         .join('\n')}`,
     );
     process.exit(2);
+  }
+  if (command.standalone) {
+    await command.run(args);
+    return;
   }
   const container = await createContainer(loadConfig(), { processName: 'cli' });
   try {
