@@ -43,10 +43,13 @@ export class AgentsRepository {
 
   async setStatus(id: string, status: AgentStatus): Promise<{ previous: AgentStatus } | null> {
     const rows: Array<{ previous: AgentStatus }> = await this.db.query(
-      `UPDATE agents a SET status = $2, updated_at = now()
-         FROM (SELECT id, status AS previous FROM agents WHERE id = $1 FOR UPDATE) old
-        WHERE a.id = old.id
-        RETURNING old.previous`,
+      // Wrapped in a CTE: typeorm returns [rows, count] for a bare UPDATE … RETURNING.
+      `WITH changed AS (
+         UPDATE agents a SET status = $2, updated_at = now()
+           FROM (SELECT id, status AS previous FROM agents WHERE id = $1 FOR UPDATE) old
+          WHERE a.id = old.id
+          RETURNING old.previous)
+       SELECT previous FROM changed`,
       [id, status],
     );
     return rows[0] ?? null;
@@ -62,11 +65,13 @@ export class AgentsRepository {
     from: readonly AgentStatus[],
   ): Promise<{ previous: AgentStatus } | null> {
     const rows: Array<{ previous: AgentStatus }> = await this.db.query(
-      `UPDATE agents a SET status = $2, updated_at = now()
-         FROM (SELECT id, status AS previous FROM agents
-                WHERE id = $1 AND active AND status = ANY($3::text[]) FOR UPDATE) old
-        WHERE a.id = old.id
-        RETURNING old.previous`,
+      `WITH changed AS (
+         UPDATE agents a SET status = $2, updated_at = now()
+           FROM (SELECT id, status AS previous FROM agents
+                  WHERE id = $1 AND active AND status = ANY($3::text[]) FOR UPDATE) old
+          WHERE a.id = old.id
+          RETURNING old.previous)
+       SELECT previous FROM changed`,
       [id, status, from],
     );
     return rows[0] ?? null;
