@@ -115,7 +115,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const jobs = new JobsService(queues, events);
 
   const services: Services = { auth, agents, customers, tickets, messages, jobs };
-  const realtime = createRealtimeModule({ config, logger, redis, keys, events, metrics, auth, agents, tickets });
+  const realtime = createRealtimeModule({
+    config,
+    logger,
+    redis,
+    keys,
+    events,
+    metrics,
+    auth,
+    agents,
+    tickets,
+  });
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),

@@ -110,7 +110,7 @@ test('when an internal note is added, then the assignee and staff viewing the ti
     connect(a, viewer),
   ]);
   for (const s of [leadSocket, viewerSocket]) {
-    const ack = await s.socket.timeout(5000).emitWithAck('ticket:view', { ticketId: ticket.id });
+    const ack = await s.ask('ticket:view', { ticketId: ticket.id });
     expect(ack.ok).toBe(true);
   }
 
@@ -235,9 +235,16 @@ test('when an agent changes status over HTTP, then every connected agent gets ag
   const agent = await createAgent(a.container);
   const viewer = await createAgent(a.container, { role: 'viewer' });
   const [self, watcher] = await Promise.all([connect(a, agent), connect(b, viewer)]);
-  await a.http.put(`/api/agents/${agent.agent.id}/status`).set(agent.auth).send({ status: 'away' }).expect(200);
+  await a.http
+    .put(`/api/agents/${agent.agent.id}/status`)
+    .set(agent.auth)
+    .send({ status: 'away' })
+    .expect(200);
   for (const s of [self, watcher]) {
-    const e = await s.waitFor('agent_status', (x) => x.data.agentId === agent.agent.id && x.data.status === 'away');
+    const e = await s.waitFor(
+      'agent_status',
+      (x) => x.data.agentId === agent.agent.id && x.data.status === 'away',
+    );
     expect(e.data.previous).toBe('online');
     expect(e.seq).toHaveProperty('everyone');
   }

@@ -49,7 +49,10 @@ describe('presence', () => {
     const watcher = await connect(b, lead);
     const tab = await connect(a, agent);
     expect(await statusOf(agent)).toBe('online');
-    await watcher.waitFor('agent_status', (e) => e.data.agentId === agent.agent.id && e.data.status === 'online');
+    await watcher.waitFor(
+      'agent_status',
+      (e) => e.data.agentId === agent.agent.id && e.data.status === 'online',
+    );
 
     tab.close();
 
@@ -94,7 +97,7 @@ describe('presence', () => {
   test('when an agent sets busy on the socket, then the database says busy and a quick reconnect keeps it', async () => {
     const agent = await createAgent(a.container);
     const tab = await connect(a, agent);
-    const ack = await tab.socket.timeout(5000).emitWithAck('presence:set', { status: 'busy' });
+    const ack = await tab.ask('presence:set', { status: 'busy' });
     expect(ack).toEqual({ ok: true, status: 'busy' });
     expect(await statusOf(agent)).toBe('busy');
     await tab.waitFor('agent_status', (e) => e.data.agentId === agent.agent.id && e.data.status === 'busy');
@@ -109,7 +112,7 @@ describe('presence', () => {
   test('when presence:set carries an unknown status, then the ack names the field and nothing changes', async () => {
     const agent = await createAgent(a.container);
     const tab = await connect(a, agent);
-    const ack = await tab.socket.timeout(5000).emitWithAck('presence:set', { status: 'sleeping' as 'busy' });
+    const ack = await tab.ask('presence:set', { status: 'sleeping' as 'busy' });
     expect(ack.ok).toBe(false);
     if (!ack.ok) {
       expect(ack.error.code).toBe('validation_failed');
@@ -133,23 +136,26 @@ describe('collision detection', () => {
     const isSet = (expected: unknown) => (e: { ticketId: string; viewers: unknown }) =>
       e.ticketId === ticket.id && JSON.stringify(e.viewers) === JSON.stringify(expected);
 
-    const first = await annTab.socket.timeout(5000).emitWithAck('ticket:view', { ticketId: ticket.id });
-    expect(first).toMatchObject({ ok: true, viewers: [{ agentId: ann.agent.id, name: 'Ann', typing: false }] });
-    const second = await bobTab.socket.timeout(5000).emitWithAck('ticket:view', { ticketId: ticket.id });
+    const first = await annTab.ask('ticket:view', { ticketId: ticket.id });
+    expect(first).toMatchObject({
+      ok: true,
+      viewers: [{ agentId: ann.agent.id, name: 'Ann', typing: false }],
+    });
+    const second = await bobTab.ask('ticket:view', { ticketId: ticket.id });
     expect(second).toMatchObject({ ok: true, viewers: both(false) });
     await annTab.waitFor('ticket:viewers', isSet(both(false)));
 
-    await bobTab.socket.timeout(5000).emitWithAck('ticket:typing', { ticketId: ticket.id });
+    await bobTab.ask('ticket:typing', { ticketId: ticket.id });
     const typing = await annTab.waitFor('ticket:viewers', isSet(both(true)));
     // Typing lapses on its own when the client stops sending it.
     await annTab.waitFor('ticket:viewers', (e) => isSet(both(false))(e) && e.version > typing.version);
 
-    await bobTab.socket.timeout(5000).emitWithAck('ticket:leave', { ticketId: ticket.id });
+    await bobTab.ask('ticket:leave', { ticketId: ticket.id });
     const alone = [{ agentId: ann.agent.id, name: 'Ann', typing: false }];
     await annTab.waitFor('ticket:viewers', isSet(alone));
 
     // Viewing again and dropping the connection also clears the entry.
-    await bobTab.socket.timeout(5000).emitWithAck('ticket:view', { ticketId: ticket.id });
+    await bobTab.ask('ticket:view', { ticketId: ticket.id });
     const versionBefore = (await annTab.waitFor('ticket:viewers', isSet(both(false)))).version;
     bobTab.close();
     const after = await annTab.waitFor('ticket:viewers', (e) => isSet(alone)(e) && e.version > versionBefore);
@@ -165,7 +171,7 @@ describe('collision detection', () => {
       name: 'Ghost',
     });
     const annTab = await connect(a, ann);
-    const ack = await annTab.socket.timeout(5000).emitWithAck('ticket:view', { ticketId: ticket.id });
+    const ack = await annTab.ask('ticket:view', { ticketId: ticket.id });
     expect(ack.ok && ack.viewers.map((v) => v.name)).toEqual(['Ann', 'Ghost']);
 
     const cleared = await annTab.waitFor(
@@ -179,12 +185,12 @@ describe('collision detection', () => {
   test('when ticket:view names a malformed or unknown ticket, or typing comes before viewing, then the ack says why', async () => {
     const agent = await createAgent(a.container);
     const tab = await connect(a, agent);
-    const bad = await tab.socket.timeout(5000).emitWithAck('ticket:view', { ticketId: 'not-a-uuid' });
+    const bad = await tab.ask('ticket:view', { ticketId: 'not-a-uuid' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
-    const unknown = await tab.socket.timeout(5000).emitWithAck('ticket:view', { ticketId: randomUUID() });
+    const unknown = await tab.ask('ticket:view', { ticketId: randomUUID() });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'not_found' } });
     const ticket = await createTicket(a.container);
-    const typing = await tab.socket.timeout(5000).emitWithAck('ticket:typing', { ticketId: ticket.id });
+    const typing = await tab.ask('ticket:typing', { ticketId: ticket.id });
     expect(typing).toMatchObject({ ok: false, error: { code: 'not_viewing' } });
   });
 });

@@ -12,6 +12,9 @@ import { Rooms } from '../../src/modules/realtime/rooms';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type EventName = keyof ServerToClientEvents;
+type Request = keyof ClientToServerEvents;
+type InputOf<R extends Request> = Parameters<ClientToServerEvents[R]>[0];
+type AnswerOf<R extends Request> = Parameters<Parameters<ClientToServerEvents[R]>[1]>[0];
 type PayloadOf<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
 
 interface Waiter {
@@ -37,10 +40,14 @@ export class TestClient {
   readonly log: Array<{ event: string; payload: unknown }> = [];
   lastSeq: RoomSeqs = {};
   ready?: SessionReadyPayload;
+  disconnectReason?: string;
   private waiters: Waiter[] = [];
 
   private constructor(readonly socket: ClientSocket) {
     socket.onAny((event: string, payload: unknown) => this.record(event, payload));
+    socket.on('disconnect', (reason) => {
+      this.disconnectReason = reason;
+    });
   }
 
   /** Connects and waits until the server says the session is ready (rooms joined, replay done). */
@@ -87,8 +94,16 @@ export class TestClient {
     });
   }
 
+  /** Emits a request and resolves with the server's acknowledgement. */
+  ask<R extends Request>(event: R, input: InputOf<R>): Promise<AnswerOf<R>> {
+    const untyped = this.socket.timeout(5000) as unknown as {
+      emitWithAck(event: string, input: unknown): Promise<unknown>;
+    };
+    return untyped.emitWithAck(event, input) as Promise<AnswerOf<R>>;
+  }
+
   waitForDisconnect(timeoutMs = 5000): Promise<string> {
-    if (!this.socket.connected) return Promise.resolve('already disconnected');
+    if (this.disconnectReason !== undefined) return Promise.resolve(this.disconnectReason);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('timed out waiting for disconnect')), timeoutMs);
       this.socket.once('disconnect', (reason) => {

@@ -1,3 +1,4 @@
+import { sql } from '../../platform/db/sql';
 import type { DataSource, Repository } from 'typeorm';
 import { decodeCursor, pageOf } from '../../platform/http/cursor';
 import type { Page } from '../../platform/http/common.schemas';
@@ -42,14 +43,12 @@ export class AgentsRepository {
   }
 
   async setStatus(id: string, status: AgentStatus): Promise<{ previous: AgentStatus } | null> {
-    const rows: Array<{ previous: AgentStatus }> = await this.db.query(
-      // Wrapped in a CTE: typeorm returns [rows, count] for a bare UPDATE … RETURNING.
-      `WITH changed AS (
-         UPDATE agents a SET status = $2, updated_at = now()
-           FROM (SELECT id, status AS previous FROM agents WHERE id = $1 FOR UPDATE) old
-          WHERE a.id = old.id
-          RETURNING old.previous)
-       SELECT previous FROM changed`,
+    const rows = await sql<{ previous: AgentStatus }>(
+      this.db,
+      `UPDATE agents a SET status = $2, updated_at = now()
+         FROM (SELECT id, status AS previous FROM agents WHERE id = $1 FOR UPDATE) old
+        WHERE a.id = old.id
+        RETURNING old.previous`,
       [id, status],
     );
     return rows[0] ?? null;
@@ -64,14 +63,13 @@ export class AgentsRepository {
     status: AgentStatus,
     from: readonly AgentStatus[],
   ): Promise<{ previous: AgentStatus } | null> {
-    const rows: Array<{ previous: AgentStatus }> = await this.db.query(
-      `WITH changed AS (
-         UPDATE agents a SET status = $2, updated_at = now()
-           FROM (SELECT id, status AS previous FROM agents
-                  WHERE id = $1 AND active AND status = ANY($3::text[]) FOR UPDATE) old
-          WHERE a.id = old.id
-          RETURNING old.previous)
-       SELECT previous FROM changed`,
+    const rows = await sql<{ previous: AgentStatus }>(
+      this.db,
+      `UPDATE agents a SET status = $2, updated_at = now()
+         FROM (SELECT id, status AS previous FROM agents
+                WHERE id = $1 AND active AND status = ANY($3::text[]) FOR UPDATE) old
+        WHERE a.id = old.id
+        RETURNING old.previous`,
       [id, status, from],
     );
     return rows[0] ?? null;
@@ -79,7 +77,8 @@ export class AgentsRepository {
 
   /** Agents who take new work: active, role agent, accepting new tickets. */
   async findIdsAcceptingNew(): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.db.query(
+    const rows = await sql<{ id: string }>(
+      this.db,
       `SELECT id FROM agents WHERE active AND role = 'agent' AND accepts_new`,
     );
     return rows.map((r) => r.id);

@@ -57,7 +57,14 @@ export class CollisionService {
     connId: string,
     entry: ViewerEntry | null,
   ): Promise<ViewersUpdate> {
-    const change = await this.repo.change(op, ticketId, connId, entry, Date.now() + this.idleMs, this.keyTtlMs);
+    const change = await this.repo.change(
+      op,
+      ticketId,
+      connId,
+      entry,
+      Date.now() + this.idleMs,
+      this.keyTtlMs,
+    );
     return toUpdate(ticketId, change);
   }
 
@@ -74,7 +81,9 @@ export function visibleViewers(entries: ViewerEntry[]): TicketViewer[] {
     if (seen) seen.typing = seen.typing || e.typing;
     else byAgent.set(e.agentId, { agentId: e.agentId, name: e.name, typing: e.typing });
   }
-  return [...byAgent.values()].sort((a, b) => a.name.localeCompare(b.name) || a.agentId.localeCompare(b.agentId));
+  return [...byAgent.values()].sort(
+    (a, b) => a.name.localeCompare(b.name) || a.agentId.localeCompare(b.agentId),
+  );
 }
 
 function toUpdate(ticketId: string, change: ViewersChange): ViewersUpdate {

@@ -188,13 +188,13 @@ export interface TicketTypingInput {
 export interface ClientToServerEvents {
   'ticket:view': (
     input: TicketViewInput,
-    ack?: (res: Ack<{ seq: number; viewers: TicketViewer[]; version: number }>) => void,
+    ack: (res: Ack<{ seq: number; viewers: TicketViewer[]; version: number }>) => void,
   ) => void;
-  'ticket:leave': (input: TicketRefInput, ack?: (res: Ack) => void) => void;
-  'ticket:typing': (input: TicketTypingInput, ack?: (res: Ack) => void) => void;
-  'presence:set': (input: { status: AgentStatus }, ack?: (res: Ack<{ status: AgentStatus }>) => void) => void;
+  'ticket:leave': (input: TicketRefInput, ack: (res: Ack) => void) => void;
+  'ticket:typing': (input: TicketTypingInput, ack: (res: Ack) => void) => void;
+  'presence:set': (input: { status: AgentStatus }, ack: (res: Ack<{ status: AgentStatus }>) => void) => void;
   /** A fresh access token for the same agent (after POST /api/auth/refresh) keeps the socket open. */
-  'auth:refresh': (input: { token: string }, ack?: (res: Ack<{ expiresAt: string }>) => void) => void;
+  'auth:refresh': (input: { token: string }, ack: (res: Ack<{ expiresAt: string }>) => void) => void;
 }
 
 /** What the client passes as `auth` in the handshake. */

@@ -233,7 +233,8 @@ export class RealtimeGateway {
         try {
           await this.deps.auth.verifyAccessToken(state.token);
         } catch (err) {
-          const reason = err instanceof AppError && err.code === 'token_expired' ? 'token_expired' : 'session_revoked';
+          const reason =
+            err instanceof AppError && err.code === 'token_expired' ? 'token_expired' : 'session_revoked';
           socket.emit('auth:expired', { reason });
           socket.disconnect(true);
           return;
@@ -429,7 +430,8 @@ export class RealtimeGateway {
         (result) => reply?.({ ok: true, ...result }),
         (err: unknown) => {
           const answer = toAckError(err);
-          if (answer.error.code === 'internal_error') this.deps.logger.error({ err, event }, 'socket handler failed');
+          if (answer.error.code === 'internal_error')
+            this.deps.logger.error({ err, event }, 'socket handler failed');
           reply?.(answer);
         },
       ),
@@ -448,7 +450,8 @@ function actorOf(socket: RealtimeSocket): Actor {
 
 function toRefusal(err: unknown): ConnectRefusal {
   if (err instanceof ConnectRefusal) return err;
-  if (err instanceof AppError && err.status === 401) return new ConnectRefusal(err.message, { code: err.code });
+  if (err instanceof AppError && err.status === 401)
+    return new ConnectRefusal(err.message, { code: err.code });
   return new ConnectRefusal('Realtime is unavailable', { code: 'unavailable' });
 }
 

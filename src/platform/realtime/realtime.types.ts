@@ -12,7 +12,12 @@ export interface SocketData {
   expiresAt: number;
 }
 
-export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type RealtimeIo = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
 export type RealtimeSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
