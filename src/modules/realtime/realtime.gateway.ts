@@ -23,6 +23,8 @@ import {
 } from './realtime.schemas';
 import { connectionRooms, Rooms } from './rooms';
 
+/** Tickets one connection may view at once (a console shows a few; this bounds Redis entries). */
+const MAX_VIEWS_PER_CONNECTION = 25;
 /** Longest delay setTimeout accepts; longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -32,6 +34,8 @@ interface ConnectionState {
   ready: Promise<void>;
   viewing: Set<string>;
   typing: Map<string, NodeJS.Timeout>;
+  /** Presence was recorded for this connection (so its end must be recorded too). */
+  present: boolean;
   warnTimer?: NodeJS.Timeout;
   expiryTimer?: NodeJS.Timeout;
   lastBeatAt: number;
@@ -151,6 +155,7 @@ export class RealtimeGateway {
       ready: Promise.resolve(),
       viewing: new Set(),
       typing: new Map(),
+      present: false,
       lastBeatAt: Date.now(),
     };
     this.states.set(socket.id, state);
@@ -186,7 +191,7 @@ export class RealtimeGateway {
     });
 
     this.scheduleExpiry(socket, state);
-    state.ready = this.setup(socket, auth.lastSeq).catch((err: unknown) => {
+    state.ready = this.setup(socket, state, auth.lastSeq).catch((err: unknown) => {
       this.deps.logger.warn({ err, agentId: socket.data.agentId }, 'socket setup failed');
       socket.disconnect(true);
     });
@@ -194,13 +199,19 @@ export class RealtimeGateway {
   }
 
   /** Joins the connection rooms, replays what was missed, records presence, says ready. */
-  private async setup(socket: RealtimeSocket, lastSeq: RoomSeqs | undefined): Promise<void> {
+  private async setup(
+    socket: RealtimeSocket,
+    state: ConnectionState,
+    lastSeq: RoomSeqs | undefined,
+  ): Promise<void> {
     const { agentId, role } = socket.data;
     const rooms = connectionRooms(agentId, role);
     await this.gated(socket, async () => {
+      if (!socket.connected) return;
       await socket.join(rooms);
       const { seq, replayed } = await this.replayRooms(socket, rooms, lastSeq ?? {});
       await this.deps.presence.connected(agentId, socket.id);
+      state.present = true;
       if (!socket.connected) return;
       socket.emit('session:ready', {
         agentId,
@@ -220,7 +231,7 @@ export class RealtimeGateway {
       this.broadcastViewers(await this.deps.collision.leave(ticketId, socket.id));
     }
     state.viewing.clear();
-    await this.deps.presence.disconnected(socket.data.agentId, socket.id);
+    if (state.present) await this.deps.presence.disconnected(socket.data.agentId, socket.id);
   }
 
   private onHeartbeat(socket: RealtimeSocket, state: ConnectionState): void {
@@ -233,12 +244,15 @@ export class RealtimeGateway {
         try {
           await this.deps.auth.verifyAccessToken(state.token);
         } catch (err) {
-          const reason =
-            err instanceof AppError && err.code === 'token_expired' ? 'token_expired' : 'session_revoked';
-          socket.emit('auth:expired', { reason });
+          // Only a verdict on the token ends the connection, not an unreachable Redis.
+          if (!(err instanceof AppError && err.status === 401)) throw err;
+          socket.emit('auth:expired', {
+            reason: err.code === 'token_expired' ? 'token_expired' : 'session_revoked',
+          });
           socket.disconnect(true);
           return;
         }
+        if (!state.present) return;
         await this.deps.presence.heartbeat(socket.data.agentId, socket.id);
         await this.deps.collision.renew(socket.id, [...state.viewing]);
       })().catch((err: unknown) => this.deps.logger.warn({ err }, 'heartbeat renewal failed')),
@@ -282,7 +296,14 @@ export class RealtimeGateway {
     await this.deps.tickets.get(ticketId);
     await state.ready;
     const room = Rooms.ticket(ticketId);
+    if (!state.viewing.has(ticketId) && state.viewing.size >= MAX_VIEWS_PER_CONNECTION) {
+      throw new ConflictError(
+        `A connection may view at most ${MAX_VIEWS_PER_CONNECTION} tickets at once; leave one first`,
+        'too_many_views',
+      );
+    }
     return this.gated(socket, async () => {
+      if (!socket.connected) throw new ConflictError('The connection closed', 'disconnected');
       await socket.join(room);
       state.viewing.add(ticketId);
       const update = await this.deps.collision.view(ticketId, socket.id, {
