@@ -58,7 +58,8 @@ export async function attachRealtime(server: HttpServer, container: Container): 
     closing ??= (async () => {
       container.realtime.gateway.unbind();
       // Not io.close(): it would also close the HTTP server, which main.ts closes itself.
-      io.local.disconnectSockets(true);
+      // Closing the transports (rather than sending a disconnect) lets clients reconnect, to
+      // another instance during a rolling deploy; their missed events are replayed there.
       io.engine.close();
       await container.realtime.gateway.drain();
       await io.of('/').adapter.close();
