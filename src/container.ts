@@ -29,6 +29,7 @@ import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { JobsService } from './modules/jobs/jobs.service';
+import { createRealtimeModule, type RealtimeModule } from './modules/realtime/realtime.module';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -56,6 +57,8 @@ export interface Container {
   metrics: Metrics;
   ticketHooks: TicketHooks;
   services: Services;
+  /** Domain events → sockets (every process); the socket gateway (API, via attachRealtime). */
+  realtime: RealtimeModule;
   routes: AnyRoute[];
   jobHandlers: JobHandlers;
   schedules: ScheduledJob[];
@@ -112,6 +115,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const jobs = new JobsService(queues, events);
 
   const services: Services = { auth, agents, customers, tickets, messages, jobs };
+  const realtime = createRealtimeModule({
+    config,
+    logger,
+    redis,
+    keys,
+    events,
+    metrics,
+    auth,
+    agents,
+    tickets,
+  });
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
@@ -139,6 +153,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     metrics,
     ticketHooks,
     services,
+    realtime,
     routes,
     jobHandlers,
     schedules,

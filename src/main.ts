@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/config';
 import { createContainer } from './container';
 import { createErrorReporter } from './platform/errors/reporting';
 import { handleProcessSignals } from './platform/lifecycle';
+import { attachRealtime } from './platform/realtime/socket-server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
         server.closeIdleConnections();
       }),
   );
+  // socket.io on the same port; its close step runs before the one above (onClose runs last first).
+  await attachRealtime(server, container);
   handleProcessSignals(
     logger,
     async () => {

@@ -9,12 +9,15 @@ import type TestAgent from 'supertest/lib/agent';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createContainer, type Container } from '../../src/container';
+import { attachRealtime, type RealtimeServer } from '../../src/platform/realtime/socket-server';
 import { dbUrl, redisRunPrefix, runPrefix, testEnv } from './test-env';
 
 export interface TestApp {
   container: Container;
   config: Config;
   server: Server;
+  /** socket.io on the same port (connect to `url`). */
+  realtime: RealtimeServer;
   url: string;
   http: TestAgent;
   /** Processes queued jobs in this process (as the worker would) until stopped. */
@@ -78,6 +81,7 @@ export async function startTestApp(
   });
   const app = buildApp(container);
   const server = createServer(app);
+  const realtime = await attachRealtime(server, container);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let working = false;
@@ -85,6 +89,7 @@ export async function startTestApp(
     container,
     config,
     server,
+    realtime,
     url,
     http: request(server),
     startWorker() {
@@ -93,6 +98,8 @@ export async function startTestApp(
       container.queues.process(container.jobHandlers);
     },
     async stop() {
+      // Sockets first: upgraded connections would otherwise keep the HTTP server open.
+      await realtime.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await container.close();

@@ -54,6 +54,36 @@ export class AgentsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * Sets the status only when the agent is active and currently in one of `from` (presence
+   * changes made by the system must not override a deliberate choice such as busy).
+   */
+  async setStatusIf(
+    id: string,
+    status: AgentStatus,
+    from: readonly AgentStatus[],
+  ): Promise<{ previous: AgentStatus } | null> {
+    const rows = await sql<{ previous: AgentStatus }>(
+      this.db,
+      `UPDATE agents a SET status = $2, updated_at = now()
+         FROM (SELECT id, status AS previous FROM agents
+                WHERE id = $1 AND active AND status = ANY($3::text[]) FOR UPDATE) old
+        WHERE a.id = old.id
+        RETURNING old.previous`,
+      [id, status, from],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Agents who take new work: active, role agent, accepting new tickets. */
+  async findIdsAcceptingNew(): Promise<string[]> {
+    const rows = await sql<{ id: string }>(
+      this.db,
+      `SELECT id FROM agents WHERE active AND role = 'agent' AND accepts_new`,
+    );
+    return rows.map((r) => r.id);
+  }
+
   countActiveAdmins(): Promise<number> {
     return this.repo.countBy({ role: 'admin', active: true });
   }

@@ -125,6 +125,29 @@ export class AgentsService {
     return this.get(id);
   }
 
+  /**
+   * Presence-driven status (sockets connecting and going away), applied by the system rather
+   * than an agent: changes the status only from one of `from`, never for a deactivated agent,
+   * and publishes `agent.status_changed` like `setStatus`. Returns the status now stored.
+   */
+  async applyPresence(
+    id: string,
+    status: AgentStatus,
+    from: readonly AgentStatus[],
+  ): Promise<AgentStatus | null> {
+    const changed = await this.repo.setStatusIf(id, status, from);
+    if (changed && changed.previous !== status) {
+      this.events.publish('agent.status_changed', { agentId: id, status, previous: changed.previous });
+      return status;
+    }
+    return (await this.repo.findById(id))?.status ?? null;
+  }
+
+  /** Agents a new ticket is announced to (active agents accepting new work). */
+  idsAcceptingNewWork(): Promise<string[]> {
+    return this.repo.findIdsAcceptingNew();
+  }
+
   /** Creates the first admin from configuration when no active admin exists. */
   async ensureBootstrapAdmin(email: string, password: string): Promise<'created' | 'exists'> {
     if ((await this.repo.countActiveAdmins()) > 0) return 'exists';
