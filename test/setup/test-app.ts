@@ -9,6 +9,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createContainer, type Container } from '../../src/container';
+import type { Logger } from '../../src/platform/logging/logger';
 import { dbUrl, redisRunPrefix, runPrefix, testEnv } from './test-env';
 
 export interface TestApp {
@@ -65,7 +66,7 @@ export function testRedisPrefix(): string {
  * API instances against one store.
  */
 export async function startTestApp(
-  opts: { env?: NodeJS.ProcessEnv; share?: TestApp } = {},
+  opts: { env?: NodeJS.ProcessEnv; share?: TestApp; logger?: Logger } = {},
 ): Promise<TestApp> {
   const dbName = opts.share
     ? new URL(opts.share.config.db.url).pathname.slice(1)
@@ -74,7 +75,7 @@ export async function startTestApp(
   const config = loadConfig({ ...baseTestEnv(dbName, prefix), ...opts.env });
   const container = await createContainer(config, {
     processName: 'test',
-    logger: pino({ level: config.logLevel }),
+    logger: opts.logger ?? pino({ level: config.logLevel }),
   });
   const app = buildApp(container);
   const server = createServer(app);
