@@ -43,7 +43,8 @@ export interface PostedMessage {
   at: number;
 }
 
-export type InjectedFailure = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string };
+export type InjectedFailure =
+  { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { error: string };
 
 export interface FakeSlackOptions {
   token?: string;
@@ -152,12 +153,18 @@ export class FakeSlack {
     };
 
     const auth = req.headers.authorization ?? '';
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : '';
+    const token = auth.startsWith('Bearer ')
+      ? auth.slice(7)
+      : typeof args.token === 'string'
+        ? args.token
+        : '';
     if (!token) return reply(200, { ok: false, error: 'not_authed' });
     if (token !== this.token) return reply(200, { ok: false, error: 'invalid_auth' });
 
     const channelRef = typeof args.channel === 'string' ? args.channel : undefined;
-    const channelId = channelRef ? (this.resolveChannel(channelRef)?.id ?? this.userDm(channelRef) ?? channelRef) : undefined;
+    const channelId = channelRef
+      ? (this.resolveChannel(channelRef)?.id ?? this.userDm(channelRef) ?? channelRef)
+      : undefined;
     const rec = channelId ? { channel: channelId } : {};
 
     const injected = this.failures.findIndex((f) => f.method === method);
@@ -241,7 +248,11 @@ export class FakeSlack {
     const last = this.lastPost.get(channelId);
     const waitMs = Math.max(paused - at, last === undefined ? 0 : last + this.intervalMs - at);
     if (waitMs > 0) {
-      return reply(429, { ok: false, error: 'ratelimited' }, { ...rec, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) });
+      return reply(
+        429,
+        { ok: false, error: 'ratelimited' },
+        { ...rec, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) },
+      );
     }
     this.lastPost.set(channelId, at);
     this.seq += 1;

@@ -90,7 +90,8 @@ test('when 50 breaches arrive in a burst, then they go out in a few list message
   // Paced by our own gate: Slack never had to refuse a post, and posts are over a second apart.
   expect(fake.requestsFor('chat.postMessage', '#sla-alerts').filter((r) => r.status === 429)).toHaveLength(0);
   const times = messages.map((m) => m.at);
-  for (let i = 1; i < times.length; i++) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(1000);
+  for (let i = 1; i < times.length; i++)
+    expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(1000);
 });
 
 test('when Slack answers 429 with Retry-After, then nothing reaches the channel before it and the alerts follow', async () => {
@@ -216,7 +217,10 @@ test('when an internal note @mentions agents, then Slack users get a DM and othe
     .send({ body: 'Thanks @Alice Martin' })
     .expect(201);
 
-  await waitFor('the DM and the channel mention', () => fake.messagesIn('U0ALICE').length === 1 && alertsText());
+  await waitFor(
+    'the DM and the channel mention',
+    () => fake.messagesIn('U0ALICE').length === 1 && alertsText(),
+  );
   await slackQuiet(app);
 
   const dms = fake.messagesIn('U0ALICE');
@@ -296,5 +300,9 @@ test('when a lead sends a message with no channel, then it goes to the alert cha
   await waitFor('the message', () => alertsText().includes('Standup moved'));
   expect(alertsText()).toContain('Standup moved &lt;!channel&gt; &amp; co');
   await app.http.post('/api/slack/notify').set(auth).send({ text: '' }).expect(400);
-  await app.http.post('/api/slack/notify').set(auth).send({ text: 'x', channel: 'Not A Channel!' }).expect(400);
+  await app.http
+    .post('/api/slack/notify')
+    .set(auth)
+    .send({ text: 'x', channel: 'Not A Channel!' })
+    .expect(400);
 });

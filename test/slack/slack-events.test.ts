@@ -31,7 +31,8 @@ function deliver(
     .set('content-type', 'application/json')
     .set('x-slack-request-timestamp', timestamp)
     .set('x-slack-signature', signature);
-  if (opts.retryNum !== undefined) req.set('x-slack-retry-num', String(opts.retryNum)).set('x-slack-retry-reason', 'http_timeout');
+  if (opts.retryNum !== undefined)
+    req.set('x-slack-retry-num', String(opts.retryNum)).set('x-slack-retry-reason', 'http_timeout');
   return req.send(raw);
 }
 

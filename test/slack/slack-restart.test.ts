@@ -2,7 +2,14 @@ import type { TicketEntity } from '../../src/modules/tickets/ticket.entity';
 import { createTicket } from '../factories';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { breachPayload, fakeSlackSetup, slackEnv, slackQuiet, ticketNumberCounts, waitFor } from './slack-helpers';
+import {
+  breachPayload,
+  fakeSlackSetup,
+  slackEnv,
+  slackQuiet,
+  ticketNumberCounts,
+  waitFor,
+} from './slack-helpers';
 
 let fake: FakeSlack;
 const apps: TestApp[] = [];

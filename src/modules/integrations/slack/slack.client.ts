@@ -60,7 +60,8 @@ export class SlackCallError extends Error {
 
 export function classifySlackError(err: unknown): SlackFailure {
   if (err instanceof WebAPIPlatformError) return { type: 'platform', error: err.data.error };
-  if (err instanceof WebAPIRateLimitedError) return { type: 'rate_limited', retryAfterMs: err.retryAfter * 1000 };
+  if (err instanceof WebAPIRateLimitedError)
+    return { type: 'rate_limited', retryAfterMs: err.retryAfter * 1000 };
   return { type: 'transient', message: err instanceof Error ? err.message : String(err) };
 }
 
@@ -128,7 +129,11 @@ export class WebApiSlackClient implements SlackApi {
       const res = await this.call('users.lookupByEmail', () => this.client.users.lookupByEmail({ email }));
       return res.user?.id ?? null;
     } catch (err) {
-      if (err instanceof SlackCallError && err.failure.type === 'platform' && err.failure.error === 'users_not_found')
+      if (
+        err instanceof SlackCallError &&
+        err.failure.type === 'platform' &&
+        err.failure.error === 'users_not_found'
+      )
         return null;
       throw err;
     }

@@ -34,7 +34,13 @@ export function registerSlackListeners(
 
   if (cfg.notifyWarnings) {
     events.on('sla.warning', (p) =>
-      enqueue({ kind: 'sla_warning', ticketId: p.ticketId, target: p.target, dueAt: p.dueAt, assigneeId: p.assigneeId }),
+      enqueue({
+        kind: 'sla_warning',
+        ticketId: p.ticketId,
+        target: p.target,
+        dueAt: p.dueAt,
+        assigneeId: p.assigneeId,
+      }),
     );
   }
 

@@ -117,7 +117,9 @@ export function mentionLine(
 }
 
 export function ticketReplyLine(t: TicketContext & { status: string }, opts: RenderOptions): string {
-  return [`${ticketLink(t, opts)}`, `status *${t.status}*`, `priority *${t.priority}*`, assignee(t)].join(' · ');
+  return [`${ticketLink(t, opts)}`, `status *${t.status}*`, `priority *${t.priority}*`, assignee(t)].join(
+    ' · ',
+  );
 }
 
 const kindTitles: Partial<Record<NotificationKind, string>> = {

@@ -72,7 +72,8 @@ export function createSlackModule(d: SlackModuleDeps): SlackModule {
   const events = new SlackEventsService(cfg, repo, d.queues, service, logger);
   if (cfg.enabled) {
     registerSlackListeners(d.events, d.queues, cfg, d.churn ?? unknownChurnRisk, logger);
-    if (!cfg.alertChannel) logger.warn('Slack is on but SLACK_ALERT_CHANNEL is not set: SLA alerts are skipped');
+    if (!cfg.alertChannel)
+      logger.warn('Slack is on but SLACK_ALERT_CHANNEL is not set: SLA alerts are skipped');
   }
   return {
     service,

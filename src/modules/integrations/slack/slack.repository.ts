@@ -69,9 +69,18 @@ export interface StoredSlackEvent {
  * Rows of a raw query. typeorm answers UPDATE/DELETE … RETURNING with `[rows, rowCount]` and
  * SELECT/INSERT with `rows`; this hides the difference.
  */
-async function sql<T>(runner: DataSource | EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
+async function sql<T>(
+  runner: DataSource | EntityManager,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const result: unknown = await runner.query(text, params);
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  )
     return result[0] as T[];
   return result as T[];
 }
@@ -180,9 +189,9 @@ export class SlackRepository {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  async ticketContext(where: { id: string } | { number: number }): Promise<
-    (TicketContext & { status: string }) | null
-  > {
+  async ticketContext(
+    where: { id: string } | { number: number },
+  ): Promise<(TicketContext & { status: string }) | null> {
     const rows: Array<{
       id: string;
       number: string;

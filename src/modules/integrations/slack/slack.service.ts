@@ -115,7 +115,9 @@ export class SlackService {
     if (!this.enabled) return { queued: 0 };
     if (job.kind === 'mention') return this.recordMention(job.ticketId, job.messageId);
     const channel =
-      job.kind === 'urgent_ticket' || job.kind === 'churn_risk' ? this.cfg.urgentChannel : this.cfg.alertChannel;
+      job.kind === 'urgent_ticket' || job.kind === 'churn_risk'
+        ? this.cfg.urgentChannel
+        : this.cfg.alertChannel;
     if (!channel) {
       this.warnOnce('no-channel', `Slack alert (${job.kind}) skipped: set SLACK_ALERT_CHANNEL`);
       return { queued: 0 };
@@ -191,7 +193,10 @@ export class SlackService {
 
   // --- Manual messages, channels, summary ---------------------------------------------------
 
-  async notify(actor: Actor, input: { channel?: string; text: string }): Promise<{ id: string; channel: string }> {
+  async notify(
+    actor: Actor,
+    input: { channel?: string; text: string },
+  ): Promise<{ id: string; channel: string }> {
     this.requireApi();
     const channel = input.channel ?? this.cfg.alertChannel;
     if (!channel)
@@ -226,7 +231,10 @@ export class SlackService {
         throw new SlackUpstreamError(`Slack refused to list channels: ${f.error}`);
       }
       if (f.type === 'rate_limited')
-        throw new SlackUpstreamError('Slack is rate limiting channel lists; try again shortly', Math.ceil(f.retryAfterMs / 1000));
+        throw new SlackUpstreamError(
+          'Slack is rate limiting channel lists; try again shortly',
+          Math.ceil(f.retryAfterMs / 1000),
+        );
       throw new SlackUpstreamError('Slack could not be reached');
     }
   }
@@ -242,10 +250,13 @@ export class SlackService {
     const last = await this.repo.lastSummaryAt();
     const week = 7 * 86_400_000;
     const from =
-      last && now.getTime() - last.getTime() < week && last < now ? last : new Date(now.getTime() - 86_400_000);
+      last && now.getTime() - last.getTime() < week && last < now
+        ? last
+        : new Date(now.getTime() - 86_400_000);
     const summary = await this.summaries.summarize(from, now);
     const message = summaryMessage(summary, this.opts);
-    const day = DateTime.fromJSDate(now).setZone(this.opts.timezone).toISODate() ?? now.toISOString().slice(0, 10);
+    const day =
+      DateTime.fromJSDate(now).setZone(this.opts.timezone).toISODate() ?? now.toISOString().slice(0, 10);
     const id = await this.queueNotification({
       dedupeKey: `daily_summary:${day}`,
       kind: 'daily_summary',
@@ -263,7 +274,10 @@ export class SlackService {
     event: { channel: string; ts: string; threadTs?: string; text: string },
   ): Promise<{ queued: number }> {
     if (!this.enabled) return { queued: 0 };
-    const numbers = [...new Set([...event.text.matchAll(/#(\d{1,12})\b/g)].map((m) => Number(m[1])))].slice(0, 5);
+    const numbers = [...new Set([...event.text.matchAll(/#(\d{1,12})\b/g)].map((m) => Number(m[1])))].slice(
+      0,
+      5,
+    );
     let queued = 0;
     for (const number of numbers) {
       const ticket = await this.repo.ticketContext({ number });
@@ -379,7 +393,10 @@ export class SlackService {
         // Nothing goes to this channel before Retry-After; the rows wait, no attempt is counted.
         this.metrics.rateLimited.inc();
         await this.throttle.pause(channel, f.retryAfterMs);
-        this.logger.info({ channel, retryAfterMs: f.retryAfterMs }, 'Slack rate limited the channel; pausing it');
+        this.logger.info(
+          { channel, retryAfterMs: f.retryAfterMs },
+          'Slack rate limited the channel; pausing it',
+        );
         return { type: 'wait', ms: f.retryAfterMs };
       case 'transient': {
         this.metrics.transientErrors.inc();
@@ -411,12 +428,18 @@ export class SlackService {
     this.metrics.platformErrors.inc({ error });
     const hint = platformHints[error] ?? 'see https://api.slack.com/methods for the error';
     const message = `Slack ${method} failed with "${error}"${channel ? ` for channel ${channel}` : ''}: ${hint}`;
-    if (this.warnOnce(`platform:${error}:${channel ?? ''}`, message, { error, method, channel }, 'error')) return;
+    if (this.warnOnce(`platform:${error}:${channel ?? ''}`, message, { error, method, channel }, 'error'))
+      return;
     this.logger.debug({ error, method, channel }, 'Slack platform error (already reported)');
   }
 
   /** Logs a message the first time only; true when it was logged now. */
-  private warnOnce(key: string, message: string, fields: object = {}, level: 'warn' | 'error' = 'warn'): boolean {
+  private warnOnce(
+    key: string,
+    message: string,
+    fields: object = {},
+    level: 'warn' | 'error' = 'warn',
+  ): boolean {
     if (this.warned.has(key)) return false;
     this.warned.add(key);
     this.logger[level](fields, message);

@@ -16,7 +16,8 @@ export function verifySlackSignature(
   nowSeconds = Math.floor(Date.now() / 1000),
 ): SignatureCheck {
   const { timestamp, signature } = headers;
-  if (!timestamp || !signature) return { ok: false, reason: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' };
+  if (!timestamp || !signature)
+    return { ok: false, reason: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
   if (Math.abs(nowSeconds - Number(timestamp)) > maxSignatureAgeSeconds)
     return { ok: false, reason: 'timestamp is more than five minutes off' };

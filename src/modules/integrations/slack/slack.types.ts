@@ -34,7 +34,13 @@ export type SlackAlertJob =
     }
   | { kind: 'sla_warning'; ticketId: string; target: SlaTarget; dueAt: string; assigneeId: string | null }
   | { kind: 'urgent_ticket'; ticketId: string }
-  | { kind: 'churn_risk'; ticketId: string; customerId: string; riskLevel: ChurnRiskLevel; probability?: number }
+  | {
+      kind: 'churn_risk';
+      ticketId: string;
+      customerId: string;
+      riskLevel: ChurnRiskLevel;
+      probability?: number;
+    }
   | { kind: 'mention'; ticketId: string; messageId: string };
 
 export type ChurnRiskLevel = 'low' | 'medium' | 'high' | 'unknown';
