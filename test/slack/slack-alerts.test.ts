@@ -85,7 +85,7 @@ test('when 50 breaches arrive in a burst, then they go out in a few list message
   const counts = ticketNumberCounts(messages);
   for (const t of tickets) expect(counts.get(t.number)).toBe(1);
   expect(messages.length).toBeGreaterThanOrEqual(3); // at most 20 alerts per message
-  expect(messages.length).toBeLessThanOrEqual(6);
+  expect(messages.length).toBeLessThanOrEqual(8); // "a few": typically 3 or 4
   expect(messages.some((m) => m.text.startsWith('20 SLA breaches:'))).toBe(true);
   // Paced by our own gate: Slack never had to refuse a post, and posts are over a second apart.
   expect(fake.requestsFor('chat.postMessage', '#sla-alerts').filter((r) => r.status === 429)).toHaveLength(0);
