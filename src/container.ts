@@ -30,6 +30,9 @@ import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { JobsService } from './modules/jobs/jobs.service';
 import { createRealtimeModule, type RealtimeModule } from './modules/realtime/realtime.module';
+import { createSlackModule } from './modules/integrations/slack/slack.module';
+import type { SlackService } from './modules/integrations/slack/slack.service';
+import { unknownChurnRisk } from './modules/integrations/slack/slack.types';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -44,6 +47,7 @@ export interface Services {
   tickets: TicketsService;
   messages: MessagesService;
   jobs: JobsService;
+  slack: SlackService;
 }
 
 export interface Container {
@@ -114,7 +118,6 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   const jobs = new JobsService(queues, events);
 
-  const services: Services = { auth, agents, customers, tickets, messages, jobs };
   const realtime = createRealtimeModule({
     config,
     logger,
@@ -126,6 +129,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     agents,
     tickets,
   });
+  // Slack (issue 9): alerts from domain events through a durable, batched outbox.
+  const slack = createSlackModule({
+    config,
+    db,
+    redis,
+    keys,
+    queues,
+    events,
+    metrics,
+    logger,
+    churn: unknownChurnRisk, // the intelligence module's cached churn plugs in here
+  });
+
+  const services: Services = { auth, agents, customers, tickets, messages, jobs, slack: slack.service };
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
@@ -133,12 +150,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     ...ticketRoutes(tickets),
     ...messageRoutes(messages),
     ...jobRoutes(jobs),
+    ...slack.routes,
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
+    ...slack.jobHandlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
+    ...slack.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authSection, coreSection, demoSection, storageSection } from './config.schema';
 import type { EnvSection } from './env-section';
 import { realtimeSection } from '../modules/realtime/realtime.config';
+import { slackSection } from '../modules/integrations/slack/slack.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -10,6 +11,7 @@ const sections = {
   auth: authSection,
   demo: demoSection,
   realtime: realtimeSection,
+  slack: slackSection,
 };
 
 type Sections = typeof sections;

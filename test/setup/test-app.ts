@@ -10,6 +10,7 @@ import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createContainer, type Container } from '../../src/container';
 import { attachRealtime, type RealtimeServer } from '../../src/platform/realtime/socket-server';
+import type { Logger } from '../../src/platform/logging/logger';
 import { dbUrl, redisRunPrefix, runPrefix, testEnv } from './test-env';
 
 export interface TestApp {
@@ -68,7 +69,7 @@ export function testRedisPrefix(): string {
  * API instances against one store.
  */
 export async function startTestApp(
-  opts: { env?: NodeJS.ProcessEnv; share?: TestApp } = {},
+  opts: { env?: NodeJS.ProcessEnv; share?: TestApp; logger?: Logger } = {},
 ): Promise<TestApp> {
   const dbName = opts.share
     ? new URL(opts.share.config.db.url).pathname.slice(1)
@@ -77,7 +78,7 @@ export async function startTestApp(
   const config = loadConfig({ ...baseTestEnv(dbName, prefix), ...opts.env });
   const container = await createContainer(config, {
     processName: 'test',
-    logger: pino({ level: config.logLevel }),
+    logger: opts.logger ?? pino({ level: config.logLevel }),
   });
   const app = buildApp(container);
   const server = createServer(app);

@@ -1,13 +1,23 @@
+import type { SlackAlertJob } from '../../modules/integrations/slack/slack.types';
+
 /**
  * Every queue and the job names it carries, in one place. Payload types are keyed by job name.
  * The worker refuses to start when a name listed here has no handler.
  */
 export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
+  slack: ['slack.alert', 'slack.flush', 'slack.event', 'slack.daily-summary', 'slack.sweep'],
 } as const;
 
 export interface JobPayloads {
   'auth.prune-refresh-tokens': Record<string, never>;
+  // Slack (issue 9): render + record an alert; post a channel's pending notifications; handle an
+  // Events API delivery; the daily summary; re-flush channels whose flush was lost.
+  'slack.alert': SlackAlertJob;
+  'slack.flush': { channel: string };
+  'slack.event': { eventId: string };
+  'slack.daily-summary': Record<string, never>;
+  'slack.sweep': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;
