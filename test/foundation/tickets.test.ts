@@ -352,3 +352,33 @@ describe('listing and searching', () => {
     await app.http.get(`/api/tickets?limit=1000`).set(agent.auth).expect(400);
   });
 });
+
+describe('concurrent edits', () => {
+  test('when an update carries the ETag of an older read, then 409 stale_update and nothing changes', async () => {
+    const t = await createTicket(app.container);
+    const read = await app.http.get(`/api/tickets/${t.id}`).set(agent.auth).expect(200);
+    const etag = read.headers.etag as string;
+    expect(etag).toMatch(/^"\d+"$/);
+    const first = await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(agent.auth)
+      .set('If-Match', etag)
+      .send({ priority: 'high' })
+      .expect(200);
+    expect(first.headers.etag).not.toBe(etag);
+    const stale = await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(lead.auth)
+      .set('If-Match', etag)
+      .send({ priority: 'low' })
+      .expect(409);
+    expect(stale.body.error.code).toBe('stale_update');
+    expect((await app.http.get(`/api/tickets/${t.id}`).set(agent.auth)).body.priority).toBe('high');
+    await app.http
+      .patch(`/api/tickets/${t.id}`)
+      .set(lead.auth)
+      .set('If-Match', first.headers.etag)
+      .send({ priority: 'low' })
+      .expect(200);
+  });
+});

@@ -10,7 +10,7 @@ import {
   TicketDetail,
   UpdateTicketBody,
 } from './tickets.schemas';
-import type { TicketsService } from './tickets.service';
+import { ticketVersion, type TicketsService } from './tickets.service';
 
 const tags = ['Tickets'];
 
@@ -64,6 +64,7 @@ export function ticketRoutes(tickets: TicketsService): AnyRoute[] {
         const view = await tickets.view(params.id);
         const sla = await tickets.slaFor([view.ticket]);
         return {
+          headers: { ETag: ticketVersion(view.ticket) },
           body: {
             ...toTicketDto(view.ticket, sla.get(view.ticket.id) ?? null),
             customer: toCustomerDto(view.customer),
@@ -75,7 +76,8 @@ export function ticketRoutes(tickets: TicketsService): AnyRoute[] {
     defineRoute({
       method: 'patch',
       path: '/api/tickets/:id',
-      summary: 'Update status, priority, tags, category or subject',
+      summary:
+        'Update status, priority, tags, category or subject (send If-Match with the ETag of your read to refuse stale updates)',
       tags,
       roles: Roles.staff,
       params: IdParams,
@@ -83,12 +85,18 @@ export function ticketRoutes(tickets: TicketsService): AnyRoute[] {
       responses: [
         { status: 200, description: 'Updated', schema: Ticket },
         { status: 404, description: 'Not found' },
-        { status: 409, description: 'The ticket is closed' },
+        {
+          status: 409,
+          description: 'The ticket is closed, or changed since the version in If-Match (stale_update)',
+        },
       ],
-      handler: async ({ params, body, actor }) => {
-        const ticket = await tickets.update(actor, params.id, body);
+      handler: async ({ params, body, actor, req }) => {
+        const ticket = await tickets.update(actor, params.id, body, req.header('if-match') ?? undefined);
         const sla = await tickets.slaFor([ticket]);
-        return { body: toTicketDto(ticket, sla.get(ticket.id) ?? null) };
+        return {
+          body: toTicketDto(ticket, sla.get(ticket.id) ?? null),
+          headers: { ETag: ticketVersion(ticket) },
+        };
       },
     }),
     defineRoute({

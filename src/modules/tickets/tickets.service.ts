@@ -1,5 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors/app-error';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../platform/errors/app-error';
 import type { EventBus } from '../../platform/events/event-bus';
 import type { Page } from '../../platform/http/common.schemas';
 import { isLeadOrAdmin, type Actor } from '../../platform/security/actor';
@@ -13,6 +18,9 @@ import { assertTicketEditable, statusEffects } from './ticket-status';
 import type { TicketChanges } from './ticket.types';
 import type { CreateTicketInput, ListTicketsInput, UpdateTicketInput } from './tickets.schemas';
 import type { TicketPatch, TicketsRepository } from './tickets.repository';
+
+/** A ticket's version for optimistic concurrency: its last update time, to the millisecond. */
+export const ticketVersion = (t: Pick<TicketEntity, 'updatedAt'>): string => `"${t.updatedAt.getTime()}"`;
 
 export interface TicketView {
   ticket: TicketEntity;
@@ -121,12 +129,30 @@ export class TicketsService {
     return this.hooks.slaFor(tickets);
   }
 
-  async update(actor: Actor, id: string, input: UpdateTicketInput): Promise<TicketEntity> {
+  /**
+   * Applies field changes. With `expectedVersion` (the ETag a read returned), a ticket changed
+   * by someone else in the meantime is a 409 instead of a silent overwrite.
+   */
+  async update(
+    actor: Actor,
+    id: string,
+    input: UpdateTicketInput,
+    expectedVersion?: string,
+  ): Promise<TicketEntity> {
     const { after, changes } = await this.db.transaction(async (tx) => {
       const current = await this.tickets.lock(tx, id);
       if (!current) throw new NotFoundError('Ticket');
       assertCanWork(actor, current);
       assertTicketEditable(current.status);
+      if (expectedVersion !== undefined && expectedVersion !== ticketVersion(current)) {
+        throw new ConflictError(
+          'The ticket changed since you read it; reload and try again',
+          'stale_update',
+          {
+            currentVersion: ticketVersion(current),
+          },
+        );
+      }
       const now = new Date();
       const patch: TicketPatch = {};
       const diff: TicketChanges = {};
