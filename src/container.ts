@@ -29,6 +29,12 @@ import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { JobsService } from './modules/jobs/jobs.service';
+import { SlaMonitor } from './modules/sla/sla-monitor.service';
+import { slaJobs } from './modules/sla/sla.jobs';
+import { registerSlaListeners } from './modules/sla/sla.listeners';
+import { SlaRepository } from './modules/sla/sla.repository';
+import { slaRoutes } from './modules/sla/sla.routes';
+import { SlaService, systemTime } from './modules/sla/sla.service';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -43,6 +49,8 @@ export interface Services {
   tickets: TicketsService;
   messages: MessagesService;
   jobs: JobsService;
+  sla: SlaService;
+  slaMonitor: SlaMonitor;
 }
 
 export interface Container {
@@ -111,7 +119,30 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   const jobs = new JobsService(queues, events);
 
-  const services: Services = { auth, agents, customers, tickets, messages, jobs };
+  // SLA: clocks move with ticket writes (in their transaction); the monitor records alerts.
+  const slaRepo = new SlaRepository(db);
+  const slaTime = systemTime();
+  const sla = new SlaService(
+    db,
+    slaRepo,
+    tickets,
+    { warningMinutes: config.sla.warningMinutes, reportTimezone: config.timezone },
+    slaTime,
+  );
+  ticketHooks.onWrite(sla.writeHooks());
+  ticketHooks.onRead(sla.readHooks());
+  const slaMonitor = new SlaMonitor(
+    db,
+    slaRepo,
+    events,
+    config.sla,
+    slaTime,
+    logger.child({ module: 'sla' }),
+  );
+  registerSlaListeners(events, slaRepo);
+  const slaWork = slaJobs(slaMonitor, config.sla.checkIntervalSeconds);
+
+  const services: Services = { auth, agents, customers, tickets, messages, jobs, sla, slaMonitor };
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
@@ -119,12 +150,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     ...ticketRoutes(tickets),
     ...messageRoutes(messages),
     ...jobRoutes(jobs),
+    ...slaRoutes(sla),
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
+    ...slaWork.handlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
+    ...slaWork.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];

@@ -4,10 +4,12 @@
  */
 export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
+  sla: ['sla.check'],
 } as const;
 
 export interface JobPayloads {
   'auth.prune-refresh-tokens': Record<string, never>;
+  'sla.check': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;
