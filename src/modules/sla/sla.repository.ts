@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { sql } from '../../platform/db/sql';
 import type { Page } from '../../platform/http/common.schemas';
 import { decodeCursor, pageOf } from '../../platform/http/cursor';
 import type { TicketPriority } from '../tickets/ticket.types';
@@ -168,7 +169,8 @@ export class SlaRepository {
   // Policies
 
   async listPolicies(): Promise<SlaPolicyEntity[]> {
-    const rows: PolicyRow[] = await this.db.query(
+    const rows = await sql<PolicyRow>(
+      this.db,
       `SELECT ${POLICY_COLUMNS} FROM sla_policies p WHERE p.deleted_at IS NULL
         ORDER BY CASE p.priority WHEN 'urgent' THEN 1 WHEN 'high' THEN 2 WHEN 'normal' THEN 3 ELSE 4 END`,
     );
@@ -176,7 +178,8 @@ export class SlaRepository {
   }
 
   async findPolicy(id: string, tx?: EntityManager, lock = false): Promise<SlaPolicyEntity | null> {
-    const rows: PolicyRow[] = await (tx ?? this.db).query(
+    const rows = await sql<PolicyRow>(
+      tx ?? this.db,
       `SELECT ${POLICY_COLUMNS} FROM sla_policies p WHERE p.id = $1 AND p.deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
       [id],
     );
@@ -184,7 +187,8 @@ export class SlaRepository {
   }
 
   async insertPolicy(tx: EntityManager, p: SlaPolicyFields): Promise<SlaPolicyEntity> {
-    const rows: PolicyRow[] = await tx.query(
+    const rows = await sql<PolicyRow>(
+      tx,
       `INSERT INTO sla_policies AS p (name, priority, first_response_minutes, resolution_minutes, next_reply_minutes, business_hours)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${POLICY_COLUMNS}`,
       [
@@ -203,7 +207,8 @@ export class SlaRepository {
 
   /** Writes the policy's new values and a new version of it. */
   async updatePolicy(tx: EntityManager, id: string, p: SlaPolicyFields): Promise<SlaPolicyEntity> {
-    const rows: PolicyRow[] = await tx.query(
+    const rows = await sql<PolicyRow>(
+      tx,
       `UPDATE sla_policies p SET name = $2, priority = $3, first_response_minutes = $4, resolution_minutes = $5,
               next_reply_minutes = $6, business_hours = $7, version = version + 1, updated_at = now()
         WHERE p.id = $1 RETURNING ${POLICY_COLUMNS}`,
@@ -239,7 +244,8 @@ export class SlaRepository {
   }
 
   async softDeletePolicy(id: string): Promise<boolean> {
-    const rows: Array<{ id: string }> = await this.db.query(
+    const rows = await sql<{ id: string }>(
+      this.db,
       `UPDATE sla_policies SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
       [id],
     );
@@ -248,7 +254,8 @@ export class SlaRepository {
 
   /** The version in force for a priority (the live policy's latest version). */
   async currentVersion(tx: Db, priority: TicketPriority): Promise<SlaPolicyVersion | null> {
-    const rows: VersionRow[] = await tx.query(
+    const rows = await sql<VersionRow>(
+      tx,
       `SELECT ${VERSION_COLUMNS} FROM sla_policies p
          JOIN sla_policy_versions v ON v.policy_id = p.id AND v.version = p.version
         WHERE p.priority = $1 AND p.deleted_at IS NULL`,
@@ -259,7 +266,8 @@ export class SlaRepository {
 
   async versionsByIds(ids: string[]): Promise<SlaPolicyVersion[]> {
     if (ids.length === 0) return [];
-    const rows: VersionRow[] = await this.db.query(
+    const rows = await sql<VersionRow>(
+      this.db,
       `SELECT ${VERSION_COLUMNS} FROM sla_policy_versions v WHERE v.id = ANY($1::uuid[])`,
       [ids],
     );
@@ -274,11 +282,13 @@ export class SlaRepository {
    * same order as the monitor, so the two never deadlock and neither overwrites the other.
    */
   async loadForUpdate(tx: EntityManager, ticketId: string): Promise<StoredTracker | null> {
-    const clocks: ClockRow[] = await tx.query(
+    const clocks = await sql<ClockRow>(
+      tx,
       `SELECT ${CLOCK_COLUMNS} FROM sla_clocks c WHERE c.ticket_id = $1 AND c.current ORDER BY c.target FOR UPDATE`,
       [ticketId],
     );
-    const rows: TrackerRow[] = await tx.query(
+    const rows = await sql<TrackerRow>(
+      tx,
       `SELECT ${TRACKER_COLUMNS} FROM ticket_slas s WHERE s.ticket_id = $1 FOR UPDATE`,
       [ticketId],
     );
@@ -440,7 +450,8 @@ export class SlaRepository {
       occurredAt: Date;
     },
   ): Promise<boolean> {
-    const rows: Array<{ id: string }> = await tx.query(
+    const rows = await sql<{ id: string }>(
+      tx,
       `INSERT INTO sla_alerts (clock_id, ticket_id, target, kind, due_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (clock_id, kind) DO NOTHING RETURNING id`,
       [a.clockId, a.ticketId, a.target, a.kind, a.dueAt, a.occurredAt],
@@ -499,7 +510,7 @@ export class SlaRepository {
       const [at, id] = decodeCursor(q.cursor, 'sla-breaches', ['timestamp', 'int']);
       where.push(`(a.occurred_at, a.id) < (${p(at)}::timestamptz, ${p(id)}::bigint)`);
     }
-    const rows: Array<{
+    const rows = await sql<{
       id: string;
       ticket_id: string;
       number: string;
@@ -511,7 +522,8 @@ export class SlaRepository {
       due_at: Date;
       occurred_at: Date;
       created_at: Date;
-    }> = await this.db.query(
+    }>(
+      this.db,
       `SELECT a.id, a.ticket_id, t.number, t.subject, t.priority, t.status, t.assignee_id, a.target, a.due_at,
               a.occurred_at, a.created_at
          FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id AND t.deleted_at IS NULL
@@ -541,7 +553,7 @@ export class SlaRepository {
 
   /** Running clocks due in `(now, until]`, most urgent first. */
   async atRisk(now: Date, until: Date, limit: number): Promise<SlaAtRiskRecord[]> {
-    const rows: Array<{
+    const rows = await sql<{
       ticket_id: string;
       number: string;
       subject: string;
@@ -551,7 +563,8 @@ export class SlaRepository {
       target: SlaTarget;
       due_at: Date;
       policy_version_id: string;
-    }> = await this.db.query(
+    }>(
+      this.db,
       `SELECT c.ticket_id, t.number, t.subject, t.priority, t.status, t.assignee_id, c.target, c.due_at,
               c.policy_version_id
          FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id AND t.deleted_at IS NULL

@@ -3,6 +3,15 @@ import { z } from 'zod';
 import { isoDate, listQuery, uuid } from '../../platform/http/common.schemas';
 import { ticketPriorities, ticketStatuses } from '../tickets/ticket.types';
 import { parseClockTime, parseLocalDate, weekdays } from './business-clock';
+
+/** Minutes after midnight of a valid HH:MM, or null (the format check reports the problem). */
+const minutesOf = (s: string): number | null => {
+  try {
+    return parseClockTime(s);
+  } catch {
+    return null;
+  }
+};
 import { slaTargets } from './sla-tracker';
 
 const clockTime = z
@@ -12,9 +21,10 @@ const clockTime = z
 const interval = z
   .tuple([clockTime, clockTime])
   .superRefine(([start, end], ctx) => {
-    if (start === '24:00')
-      ctx.addIssue({ code: 'custom', message: 'an interval cannot start at 24:00', path: [0] });
-    else if (parseClockTime(start) >= parseClockTime(end))
+    const [s, e] = [minutesOf(start), minutesOf(end)];
+    if (s === null || e === null) return;
+    if (s === 1440) ctx.addIssue({ code: 'custom', message: 'an interval cannot start at 24:00', path: [0] });
+    else if (s >= e)
       ctx.addIssue({
         code: 'custom',
         message: 'is reversed or empty: the end must be after the start',
@@ -28,7 +38,8 @@ const dayIntervals = z
   .max(12)
   .superRefine((list, ctx) => {
     const sorted = list
-      .map(([s, e], index) => ({ s: parseClockTime(s), e: parseClockTime(e), index }))
+      .map(([s, e], index) => ({ s: minutesOf(s) ?? NaN, e: minutesOf(e) ?? NaN, index }))
+      .filter((iv) => iv.s < iv.e)
       .sort((a, b) => a.s - b.s);
     for (let k = 1; k < sorted.length; k++) {
       const prev = sorted[k - 1];
@@ -56,8 +67,7 @@ const weekly = z
 
 const holiday = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => parseLocalDate(s) !== null, 'is not a real calendar date');
+  .refine((s) => parseLocalDate(s) !== null, 'must be a real calendar date YYYY-MM-DD');
 
 export const BusinessHoursSchema = z
   .object({

@@ -1,3 +1,4 @@
+import { sql } from '../../platform/db/sql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../../platform/http/common.schemas';
 import { decodeCursor, pageOf, type CursorShape, type CursorValue } from '../../platform/http/cursor';
@@ -203,7 +204,8 @@ export class TicketsRepository {
       sets.push(`${patchColumns[field]} = $${params.length}`);
     }
     sets.push('updated_at = now()');
-    const rows: TicketRow[] = await tx.query(
+    const rows = await sql<TicketRow>(
+      tx,
       `UPDATE tickets t SET ${sets.join(', ')} WHERE t.id = $1 RETURNING ${TICKET_COLUMNS}`,
       params,
     );
@@ -229,7 +231,8 @@ export class TicketsRepository {
   }
 
   async softDelete(id: string): Promise<boolean> {
-    const rows: Array<{ id: string }> = await this.db.query(
+    const rows = await sql<{ id: string }>(
+      this.db,
       `UPDATE tickets SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
       [id],
     );
@@ -268,7 +271,8 @@ export class TicketsRepository {
           ),
         ),
       );
-    const rows: TicketRow[] = await this.db.query(
+    const rows = await sql<TicketRow>(
+      this.db,
       `SELECT ${TICKET_COLUMNS}, t.sla_due_at FROM tickets t WHERE ${where.join(' AND ')}
         ORDER BY ${orderByOf(sort)} LIMIT ${p(q.limit + 1)}`,
       params,
