@@ -31,6 +31,8 @@ export class QueueService {
   private readonly queues = new Map<QueueName, Queue>();
   private client?: Redis;
   private subscriber?: Redis;
+  /** bull does not close connections it got from createClient, so we track and close them. */
+  private readonly blocking: Redis[] = [];
 
   constructor(
     private readonly redisUrl: string,
@@ -107,7 +109,10 @@ export class QueueService {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
+    for (const b of this.blocking.splice(0)) b.disconnect();
     await Promise.all([this.client?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
+    this.client = undefined;
+    this.subscriber = undefined;
   }
 
   private connection(type: 'client' | 'subscriber' | 'bclient'): Redis {
@@ -115,6 +120,8 @@ export class QueueService {
     const opts = { enableReadyCheck: false, maxRetriesPerRequest: null };
     if (type === 'client') return (this.client ??= new Redis(this.redisUrl, { maxRetriesPerRequest: null }));
     if (type === 'subscriber') return (this.subscriber ??= new Redis(this.redisUrl, opts));
-    return new Redis(this.redisUrl, opts);
+    const blocking = new Redis(this.redisUrl, opts);
+    this.blocking.push(blocking);
+    return blocking;
   }
 }
