@@ -188,6 +188,20 @@ describe('the monitor', () => {
     expect(of(w.alerts, [answered]).filter((a) => a.target === 'first_response')).toEqual([]);
   });
 
+  test('when a ticket is deleted, then its clocks leave the monitor', async () => {
+    const id = await ticket(w, { priority: 'high', createdAt: ago(300) });
+    await w.app.http.delete(`/api/tickets/${id}`).set(w.lead.auth).expect(204);
+    await w.app.container.events.drain();
+    await tick(w.app);
+    await w.app.container.events.drain();
+    expect(of(w.alerts, [id])).toEqual([]);
+    const [row] = await w.app.container.db.query(
+      `SELECT count(*)::int AS n FROM sla_clocks WHERE ticket_id = $1 AND check_at IS NOT NULL`,
+      [id],
+    );
+    expect(row.n).toBe(0);
+  });
+
   test('when the worker was down for a day, then the next tick catches up every breach at its real due time', async () => {
     const ids = [
       await ticket(w, { priority: 'urgent' }),
