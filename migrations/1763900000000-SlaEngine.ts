@@ -135,6 +135,8 @@ export class SlaEngine1763900000000 implements MigrationInterface {
     await q.query(`DROP INDEX IF EXISTS tickets_sla_due_idx`);
     await q.query(`DROP INDEX IF EXISTS tickets_sla_smart_idx`);
     await q.query(`ALTER TABLE tickets DROP COLUMN IF EXISTS sla_due_at`);
-    await q.query(`DROP TABLE IF EXISTS sla_alerts, sla_clocks, ticket_slas, sla_policy_versions, sla_policies`);
+    await q.query(
+      `DROP TABLE IF EXISTS sla_alerts, sla_clocks, ticket_slas, sla_policy_versions, sla_policies`,
+    );
   }
 }
