@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { sql } from '../../platform/db/sql';
 import type { EventBus } from '../../platform/events/event-bus';
 import type { Logger } from '../../platform/logging/logger';
 import { alertsOwed, nextCheckAt } from './sla-tracker';
@@ -44,31 +45,16 @@ export class SlaMonitor {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
-      const [lock] = (await runner.query(`SELECT pg_try_advisory_lock($1) AS locked`, [
-        MONITOR_LOCK,
-      ])) as Array<{
-        locked: boolean;
-      }>;
+      const [lock] = await sql<{ locked: boolean }>(
+        runner.manager,
+        `SELECT pg_try_advisory_lock($1) AS locked`,
+        [MONITOR_LOCK],
+      );
       if (!lock?.locked) return { ...result, skipped: true };
       try {
-        const now = this.time.now();
-        for (let batch = 0; batch < MAX_BATCHES; batch++) {
-          await runner.startTransaction();
-          let outcome: { checked: number; alerts: RecordedAlert[] };
-          try {
-            outcome = await this.batch(runner.manager, now);
-            await runner.commitTransaction();
-          } catch (err) {
-            await runner.rollbackTransaction();
-            throw err;
-          }
-          result.checked += outcome.checked;
-          for (const alert of outcome.alerts) this.publish(alert);
-          result.warnings += outcome.alerts.filter((a) => a.kind === 'warning').length;
-          result.breaches += outcome.alerts.filter((a) => a.kind === 'breach').length;
-          if (outcome.checked < this.settings.monitorBatchSize) break;
-        }
+        await this.run(runner, result);
       } finally {
+        // Session locks end with the session: if this fails the connection is gone anyway.
         await runner.query(`SELECT pg_advisory_unlock($1)`, [MONITOR_LOCK]);
       }
     } finally {
@@ -76,6 +62,26 @@ export class SlaMonitor {
     }
     if (result.warnings + result.breaches > 0) this.logger.info(result, 'SLA alerts recorded');
     return result;
+  }
+
+  private async run(runner: QueryRunner, result: TickResult): Promise<void> {
+    const now = this.time.now();
+    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+      await runner.startTransaction();
+      let outcome: { checked: number; alerts: RecordedAlert[] };
+      try {
+        outcome = await this.batch(runner.manager, now);
+        await runner.commitTransaction();
+      } catch (err) {
+        await runner.rollbackTransaction();
+        throw err;
+      }
+      result.checked += outcome.checked;
+      for (const alert of outcome.alerts) this.publish(alert);
+      result.warnings += outcome.alerts.filter((a) => a.kind === 'warning').length;
+      result.breaches += outcome.alerts.filter((a) => a.kind === 'breach').length;
+      if (outcome.checked < this.settings.monitorBatchSize) return;
+    }
   }
 
   private async batch(tx: EntityManager, now: Date): Promise<{ checked: number; alerts: RecordedAlert[] }> {

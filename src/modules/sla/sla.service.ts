@@ -250,7 +250,10 @@ export class SlaService {
 
   private async onUpdated(tx: EntityManager, before: TicketEntity, after: TicketEntity): Promise<void> {
     const priorityChanged = before.priority !== after.priority;
-    if (!priorityChanged && before.status === after.status) return;
+    // Only moves into or out of `pending`, `solved` or `closed` change clocks.
+    const touches = (st: TicketStatus) => st === 'pending' || DONE.includes(st);
+    const statusMatters = before.status !== after.status && (touches(before.status) || touches(after.status));
+    if (!priorityChanged && !statusMatters) return;
     const now = this.time.now();
     let tr = await this.load(tx, after.id);
     if (priorityChanged) {
