@@ -298,6 +298,16 @@ describe('long targets', () => {
     expect(businessSecondsBetween(start, due, h)).toBe(400 * H);
   });
 
+  test('when a target spans a year, then whole weeks are skipped instead of walking every day', () => {
+    const h = hours('Australia/Sydney', workweek, ['2027-01-26', '2027-04-25']);
+    const start = local('Australia/Sydney', '2026-11-23T09:00');
+    const due = addBusinessSeconds(start, 2000 * H, h);
+    // 50 weeks of 40 hours, two holidays and two DST changes: only the irregular weeks and the
+    // edges are walked day by day.
+    expect(h.dayCache.size).toBeLessThan(60);
+    expect(businessSecondsBetween(start, due, h)).toBe(2000 * H);
+  });
+
   test('when a long target crosses a DST change, then the weeks around it are still counted on local hours', () => {
     const z = 'America/New_York';
     // Eight 40-hour weeks from Monday 1 Feb 2027; clocks go forward on 14 March.
