@@ -33,6 +33,12 @@ import { createRealtimeModule, type RealtimeModule } from './modules/realtime/re
 import { createSlackModule } from './modules/integrations/slack/slack.module';
 import type { SlackService } from './modules/integrations/slack/slack.service';
 import { unknownChurnRisk } from './modules/integrations/slack/slack.types';
+import { SlaMonitor } from './modules/sla/sla-monitor.service';
+import { slaJobs } from './modules/sla/sla.jobs';
+import { registerSlaListeners } from './modules/sla/sla.listeners';
+import { SlaRepository } from './modules/sla/sla.repository';
+import { slaRoutes } from './modules/sla/sla.routes';
+import { SlaService, systemTime } from './modules/sla/sla.service';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -48,6 +54,8 @@ export interface Services {
   messages: MessagesService;
   jobs: JobsService;
   slack: SlackService;
+  sla: SlaService;
+  slaMonitor: SlaMonitor;
 }
 
 export interface Container {
@@ -142,7 +150,40 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     churn: unknownChurnRisk, // the intelligence module's cached churn plugs in here
   });
 
-  const services: Services = { auth, agents, customers, tickets, messages, jobs, slack: slack.service };
+  // SLA: clocks move with ticket writes (in their transaction); the monitor records alerts.
+  const slaRepo = new SlaRepository(db);
+  const slaTime = systemTime();
+  const sla = new SlaService(
+    db,
+    slaRepo,
+    tickets,
+    { warningMinutes: config.sla.warningMinutes, reportTimezone: config.timezone },
+    slaTime,
+  );
+  ticketHooks.onWrite(sla.writeHooks());
+  ticketHooks.onRead(sla.readHooks());
+  const slaMonitor = new SlaMonitor(
+    db,
+    slaRepo,
+    events,
+    config.sla,
+    slaTime,
+    logger.child({ module: 'sla' }),
+  );
+  registerSlaListeners(events, slaRepo);
+  const slaWork = slaJobs(slaMonitor, config.sla.checkIntervalSeconds);
+
+  const services: Services = {
+    auth,
+    agents,
+    customers,
+    tickets,
+    messages,
+    jobs,
+    slack: slack.service,
+    sla,
+    slaMonitor,
+  };
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
@@ -151,14 +192,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     ...messageRoutes(messages),
     ...jobRoutes(jobs),
     ...slack.routes,
+    ...slaRoutes(sla),
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
     ...slack.jobHandlers,
+    ...slaWork.handlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
     ...slack.schedules,
+    ...slaWork.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];

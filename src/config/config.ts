@@ -3,6 +3,7 @@ import { authSection, coreSection, demoSection, storageSection } from './config.
 import type { EnvSection } from './env-section';
 import { realtimeSection } from '../modules/realtime/realtime.config';
 import { slackSection } from '../modules/integrations/slack/slack.config';
+import { slaSection } from '../modules/sla/sla.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -12,6 +13,7 @@ const sections = {
   demo: demoSection,
   realtime: realtimeSection,
   slack: slackSection,
+  sla: slaSection,
 };
 
 type Sections = typeof sections;

@@ -1,6 +1,7 @@
 import type { Container } from '../../container';
 import type { Actor } from '../../platform/security/actor';
 import type { TicketChannel, TicketPriority } from '../tickets/ticket.types';
+import { defaultSlaPolicies } from '../sla/sla.defaults';
 
 export const demoPassword = 'demo-password-1';
 
@@ -184,6 +185,12 @@ export async function seedDemo(c: Container, adminEmail?: string): Promise<'seed
   const staff = created.filter((a) => a.role === 'agent');
   if (!lead) return 'skipped';
   const leadActor: Actor = { id: lead.id, role: 'lead', sessionId: 'seed' };
+  // SLA policies first, so the demo tickets get clocks (created in the past: some are breached).
+  const { sla } = c.services;
+  const existing = new Set((await sla.listPolicies()).map((p) => p.priority));
+  for (const policy of defaultSlaPolicies(c.config.timezone)) {
+    if (!existing.has(policy.priority)) await sla.createPolicy(policy);
+  }
   const customerIds: string[] = [];
   for (const cust of customers) {
     const existing = await customerService.list({ q: cust.email, limit: 1 });

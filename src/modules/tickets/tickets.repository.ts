@@ -1,10 +1,10 @@
 import { sql } from '../../platform/db/sql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../../platform/http/common.schemas';
-import { decodeCursor, pageOf, type CursorShape } from '../../platform/http/cursor';
+import { decodeCursor, pageOf, type CursorShape, type CursorValue } from '../../platform/http/cursor';
 import type { TicketEntity } from './ticket.entity';
 import type { TicketChannel, TicketMetadata, TicketPriority, TicketStatus } from './ticket.types';
-import type { ListTicketsInput } from './tickets.schemas';
+import type { ListTicketsInput, TicketSort } from './tickets.schemas';
 
 export const TICKET_COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.channel, t.customer_id, t.assignee_id,
   t.tags, t.category, t.metadata, t.first_responded_at, t.resolved_at, t.closed_at, t.created_at, t.updated_at`;
@@ -26,6 +26,8 @@ export interface TicketRow {
   closed_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Selected by list queries only (the smart order's first key). */
+  sla_due_at?: Date | null;
 }
 
 export function rowToTicket(r: TicketRow): TicketEntity {
@@ -86,30 +88,78 @@ const patchColumns: Record<keyof TicketPatch, string> = {
   closedAt: 'closed_at',
 };
 
-/** Keyset orderings: the ORDER BY, the cursor values of a row, and the "after this row" predicate. */
-const sorts = {
+/**
+ * One part of a keyset ordering: a SQL expression over `t`, the type its cursor value is cast
+ * to, the cursor shape, and the row's value. Every key of an ordering runs the same direction,
+ * so "after this row" is a single row comparison that a btree index on the same expressions
+ * seeks to directly (no OR chains, no offset).
+ */
+interface SortKey {
+  expr: string;
+  type: 'timestamptz' | 'smallint' | 'int' | 'numeric' | 'uuid';
+  shape: CursorShape;
+  value: (r: TicketRow) => CursorValue;
+}
+
+interface KeysetOrder {
+  direction: 'ASC' | 'DESC';
+  keys: SortKey[];
+}
+
+const createdAt: SortKey = {
+  expr: 't.created_at',
+  type: 'timestamptz',
+  shape: 'timestamp',
+  value: (r) => r.created_at.toISOString(),
+};
+const ticketId: SortKey = { expr: 't.id', type: 'uuid', shape: 'uuid', value: (r) => r.id };
+
+const sorts: Record<TicketSort, KeysetOrder> = {
+  /**
+   * The work queue. Served for `status=<one status>` by tickets_sla_smart_idx, which lists the
+   * same expressions after `status`: a new key goes into both, in the same place.
+   */
   smart: {
-    orderBy: 't.priority_rank DESC, t.created_at ASC, t.id ASC',
-    shapes: ['int', 'timestamp', 'uuid'] as CursorShape[],
-    key: (t: TicketEntity) => [priorityRank(t.priority), t.createdAt.toISOString(), t.id],
-    after: (p: (v: unknown) => string, [rank, created, id]: unknown[]) =>
-      `(t.priority_rank < ${p(rank)} OR (t.priority_rank = ${p(rank)} AND (t.created_at, t.id) > (${p(created)}::timestamptz, ${p(id)}::uuid)))`,
+    direction: 'ASC',
+    keys: [
+      // 1. SLA urgency: the earliest running due time; a breached ticket (due in the past) comes
+      //    first by itself; tickets with no running clock (paused, met, no policy) come last.
+      {
+        expr: `coalesce(t.sla_due_at, 'infinity'::timestamptz)`,
+        type: 'timestamptz',
+        shape: 'timestampOrInfinity',
+        value: (r) => r.sla_due_at?.toISOString() ?? 'infinity',
+      },
+      // (Customer value slots in here, higher first, e.g. `(-coalesce(t.customer_value, 0))`.)
+      // 2. Priority, highest first.
+      { expr: '(-t.priority_rank)', type: 'smallint', shape: 'int', value: (r) => -priorityRank(r.priority) },
+      // 3. Age, oldest first; the id breaks ties.
+      createdAt,
+      ticketId,
+    ],
   },
-  created: {
-    orderBy: 't.created_at DESC, t.id DESC',
-    shapes: ['timestamp', 'uuid'] as CursorShape[],
-    key: (t: TicketEntity) => [t.createdAt.toISOString(), t.id],
-    after: (p: (v: unknown) => string, [created, id]: unknown[]) =>
-      `(t.created_at, t.id) < (${p(created)}::timestamptz, ${p(id)}::uuid)`,
-  },
+  created: { direction: 'DESC', keys: [createdAt, ticketId] },
   updated: {
-    orderBy: 't.updated_at DESC, t.id DESC',
-    shapes: ['timestamp', 'uuid'] as CursorShape[],
-    key: (t: TicketEntity) => [t.updatedAt.toISOString(), t.id],
-    after: (p: (v: unknown) => string, [updated, id]: unknown[]) =>
-      `(t.updated_at, t.id) < (${p(updated)}::timestamptz, ${p(id)}::uuid)`,
+    direction: 'DESC',
+    keys: [
+      {
+        expr: 't.updated_at',
+        type: 'timestamptz',
+        shape: 'timestamp',
+        value: (r) => r.updated_at.toISOString(),
+      },
+      ticketId,
+    ],
   },
-} as const;
+};
+
+const orderByOf = (s: KeysetOrder) => s.keys.map((k) => `${k.expr} ${s.direction}`).join(', ');
+
+function afterOf(s: KeysetOrder, p: (v: unknown) => string, values: CursorValue[]): string {
+  const exprs = s.keys.map((k) => k.expr).join(', ');
+  const vals = s.keys.map((k, i) => `${p(values[i])}::${k.type}`).join(', ');
+  return `(${exprs}) ${s.direction === 'ASC' ? '>' : '<'} (${vals})`;
+}
 
 export function priorityRank(p: TicketPriority): number {
   return { urgent: 4, high: 3, normal: 2, low: 1 }[p];
@@ -119,8 +169,7 @@ export class TicketsRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(tx: EntityManager, t: NewTicket): Promise<TicketEntity> {
-    const rows = await sql<TicketRow>(
-      tx,
+    const rows: TicketRow[] = await tx.query(
       `INSERT INTO tickets AS t (subject, status, priority, channel, customer_id, tags, category, metadata, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
        RETURNING ${TICKET_COLUMNS}`,
@@ -130,8 +179,7 @@ export class TicketsRepository {
   }
 
   async findById(id: string, tx?: EntityManager): Promise<TicketEntity | null> {
-    const rows = await sql<TicketRow>(
-      tx ?? this.db,
+    const rows: TicketRow[] = await (tx ?? this.db).query(
       `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 AND t.deleted_at IS NULL`,
       [id],
     );
@@ -140,8 +188,7 @@ export class TicketsRepository {
 
   /** Locks the ticket for the rest of the transaction: writes to one ticket are serialised. */
   async lock(tx: EntityManager, id: string): Promise<TicketEntity | null> {
-    const rows = await sql<TicketRow>(
-      tx,
+    const rows: TicketRow[] = await tx.query(
       `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 AND t.deleted_at IS NULL FOR UPDATE`,
       [id],
     );
@@ -212,12 +259,25 @@ export class TicketsRepository {
     if (q.category) where.push(`t.category = ${p(q.category)}`);
     if (q.q) where.push(`t.search_vector @@ websearch_to_tsquery('english', ${p(q.q)})`);
     const sort = sorts[q.sort];
-    if (q.cursor) where.push(sort.after(p, decodeCursor(q.cursor, q.sort, sort.shapes)));
+    if (q.cursor)
+      where.push(
+        afterOf(
+          sort,
+          p,
+          decodeCursor(
+            q.cursor,
+            q.sort,
+            sort.keys.map((k) => k.shape),
+          ),
+        ),
+      );
     const rows = await sql<TicketRow>(
       this.db,
-      `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE ${where.join(' AND ')} ORDER BY ${sort.orderBy} LIMIT ${p(q.limit + 1)}`,
+      `SELECT ${TICKET_COLUMNS}, t.sla_due_at FROM tickets t WHERE ${where.join(' AND ')}
+        ORDER BY ${orderByOf(sort)} LIMIT ${p(q.limit + 1)}`,
       params,
     );
-    return pageOf(rows.map(rowToTicket), q.limit, q.sort, sort.key);
+    const page = pageOf(rows, q.limit, q.sort, (r) => sort.keys.map((k) => k.value(r)));
+    return { data: page.data.map(rowToTicket), nextCursor: page.nextCursor };
   }
 }

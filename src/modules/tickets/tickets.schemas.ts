@@ -51,6 +51,16 @@ export const TicketSla = z
     firstResponseBreached: z.boolean(),
     resolutionBreached: z.boolean(),
     paused: z.boolean(),
+    // Added by the SLA engine (issue 5).
+    nextReplyDueAt: isoDate.nullable(),
+    nextReplyBreached: z.boolean(),
+    pausedMinutes: z.number().int(),
+    remainingMinutes: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'Business minutes to the most urgent open target (negative once overdue)' }),
+    dueAt: isoDate.nullable().meta({ description: 'The earliest running due time (the smart-queue key)' }),
   })
   .meta({ id: 'TicketSlaSummary' });
 

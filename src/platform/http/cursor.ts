@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors/app-error';
 
 export type CursorValue = string | number;
-export type CursorShape = 'int' | 'timestamp' | 'uuid' | 'string';
+export type CursorShape = 'int' | 'timestamp' | 'uuid' | 'string' | 'timestampOrInfinity';
 
 const checks: Record<CursorShape, (v: unknown) => boolean> = {
   int: (v) => Number.isInteger(v),
@@ -9,6 +9,8 @@ const checks: Record<CursorShape, (v: unknown) => boolean> = {
   uuid: (v) =>
     typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
   string: (v) => typeof v === 'string' && v.length <= 500,
+  /** A nullable sort key kept last by sorting it as +infinity (e.g. tickets with no SLA clock). */
+  timestampOrInfinity: (v) => v === 'infinity' || checks.timestamp(v),
 };
 
 /**

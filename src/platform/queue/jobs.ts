@@ -7,6 +7,7 @@ import type { SlackAlertJob } from '../../modules/integrations/slack/slack.types
 export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
   slack: ['slack.alert', 'slack.flush', 'slack.event', 'slack.daily-summary', 'slack.sweep'],
+  sla: ['sla.check'],
 } as const;
 
 export interface JobPayloads {
@@ -18,6 +19,7 @@ export interface JobPayloads {
   'slack.event': { eventId: string };
   'slack.daily-summary': Record<string, never>;
   'slack.sweep': Record<string, never>;
+  'sla.check': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;

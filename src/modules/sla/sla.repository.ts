@@ -1,0 +1,653 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { sql } from '../../platform/db/sql';
+import type { Page } from '../../platform/http/common.schemas';
+import { decodeCursor, pageOf } from '../../platform/http/cursor';
+import type { TicketPriority } from '../tickets/ticket.types';
+import type { BusinessHours } from './business-clock';
+import type { SlaClock, SlaOutcome, SlaTarget, SlaTracker, SlaTerms } from './sla-tracker';
+import { nextCheckAt } from './sla-tracker';
+import type {
+  DashboardRow,
+  DueClockRow,
+  SlaAtRiskRecord,
+  SlaBreachRecord,
+  SlaPolicyEntity,
+  SlaPolicyFields,
+  SlaPolicyVersion,
+} from './sla.types';
+
+type Db = DataSource | EntityManager;
+
+interface PolicyRow {
+  id: string;
+  name: string;
+  priority: TicketPriority;
+  first_response_minutes: number;
+  resolution_minutes: number;
+  next_reply_minutes: number | null;
+  business_hours: BusinessHours | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const POLICY_COLUMNS = `p.id, p.name, p.priority, p.first_response_minutes, p.resolution_minutes,
+  p.next_reply_minutes, p.business_hours, p.version, p.created_at, p.updated_at`;
+
+const toPolicy = (r: PolicyRow): SlaPolicyEntity => ({
+  id: r.id,
+  name: r.name,
+  priority: r.priority,
+  firstResponseMinutes: r.first_response_minutes,
+  resolutionMinutes: r.resolution_minutes,
+  nextReplyMinutes: r.next_reply_minutes,
+  businessHours: r.business_hours,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+interface VersionRow {
+  id: string;
+  policy_id: string;
+  version: number;
+  priority: TicketPriority;
+  first_response_minutes: number;
+  resolution_minutes: number;
+  next_reply_minutes: number | null;
+  business_hours: BusinessHours | null;
+}
+
+const VERSION_COLUMNS = `v.id, v.policy_id, v.version, v.priority, v.first_response_minutes, v.resolution_minutes,
+  v.next_reply_minutes, v.business_hours`;
+
+const toVersion = (r: VersionRow): SlaPolicyVersion => ({
+  id: r.id,
+  policyId: r.policy_id,
+  version: r.version,
+  priority: r.priority,
+  firstResponseMinutes: r.first_response_minutes,
+  resolutionMinutes: r.resolution_minutes,
+  nextReplyMinutes: r.next_reply_minutes,
+  businessHours: r.business_hours,
+});
+
+interface ClockRow {
+  id: string;
+  ticket_id: string;
+  target: SlaTarget;
+  cycle: number;
+  policy_version_id: string;
+  started_at: Date;
+  target_minutes: number;
+  paused_ms: string;
+  extension_ms: string;
+  due_at: Date;
+  state: SlaClock['state'];
+  ended_at: Date | null;
+  stop_reason: SlaClock['stopReason'];
+  warned_at: Date | null;
+  breached_at: Date | null;
+  current: boolean;
+}
+
+const CLOCK_COLUMNS = `c.id, c.ticket_id, c.target, c.cycle, c.policy_version_id, c.started_at, c.target_minutes,
+  c.paused_ms, c.extension_ms, c.due_at, c.state, c.ended_at, c.stop_reason, c.warned_at, c.breached_at, c.current`;
+
+const toClock = (r: ClockRow): SlaClock => ({
+  id: r.id,
+  target: r.target,
+  cycle: r.cycle,
+  versionId: r.policy_version_id,
+  startedAt: r.started_at,
+  targetMinutes: r.target_minutes,
+  pausedMs: Number(r.paused_ms),
+  extensionMs: Number(r.extension_ms),
+  dueAt: r.due_at,
+  state: r.state,
+  endedAt: r.ended_at,
+  stopReason: r.stop_reason,
+  warnedAt: r.warned_at,
+  breachedAt: r.breached_at,
+  current: r.current,
+});
+
+interface TrackerRow {
+  ticket_id: string;
+  policy_id: string | null;
+  policy_version_id: string | null;
+  priority: TicketPriority;
+  started_at: Date;
+  paused_at: Date | null;
+  paused_ms: string;
+  first_response_ms: string | null;
+  first_response_breached: boolean;
+  first_response_decided_at: Date | null;
+  resolution_ms: string | null;
+  resolution_breached: boolean;
+  resolution_decided_at: Date | null;
+}
+
+const TRACKER_COLUMNS = `s.ticket_id, s.policy_id, s.policy_version_id, s.priority, s.started_at, s.paused_at, s.paused_ms,
+  s.first_response_ms, s.first_response_breached, s.first_response_decided_at,
+  s.resolution_ms, s.resolution_breached, s.resolution_decided_at`;
+
+const outcome = (ms: string | null, breached: boolean, decidedAt: Date | null): SlaOutcome => ({
+  elapsedMs: ms === null ? null : Number(ms),
+  breached,
+  decidedAt,
+});
+
+/** A tracker as stored, before its policy version is turned into terms. */
+export interface StoredTracker {
+  versionId: string | null;
+  priority: TicketPriority;
+  build(terms: SlaTerms | null): SlaTracker;
+}
+
+function toStored(r: TrackerRow, clocks: SlaClock[]): StoredTracker {
+  return {
+    versionId: r.policy_version_id,
+    priority: r.priority,
+    build: (terms) => ({
+      ticketId: r.ticket_id,
+      terms,
+      startedAt: r.started_at,
+      pausedAt: r.paused_at,
+      pausedMs: Number(r.paused_ms),
+      clocks,
+      firstResponse: outcome(r.first_response_ms, r.first_response_breached, r.first_response_decided_at),
+      resolution: outcome(r.resolution_ms, r.resolution_breached, r.resolution_decided_at),
+    }),
+  };
+}
+
+export class SlaRepository {
+  constructor(private readonly db: DataSource) {}
+
+  // -------------------------------------------------------------------------------------------
+  // Policies
+
+  async listPolicies(): Promise<SlaPolicyEntity[]> {
+    const rows = await sql<PolicyRow>(
+      this.db,
+      `SELECT ${POLICY_COLUMNS} FROM sla_policies p WHERE p.deleted_at IS NULL
+        ORDER BY CASE p.priority WHEN 'urgent' THEN 1 WHEN 'high' THEN 2 WHEN 'normal' THEN 3 ELSE 4 END`,
+    );
+    return rows.map(toPolicy);
+  }
+
+  async findPolicy(id: string, tx?: EntityManager, lock = false): Promise<SlaPolicyEntity | null> {
+    const rows = await sql<PolicyRow>(
+      tx ?? this.db,
+      `SELECT ${POLICY_COLUMNS} FROM sla_policies p WHERE p.id = $1 AND p.deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ? toPolicy(rows[0]) : null;
+  }
+
+  async insertPolicy(tx: EntityManager, p: SlaPolicyFields): Promise<SlaPolicyEntity> {
+    const rows = await sql<PolicyRow>(
+      tx,
+      `INSERT INTO sla_policies AS p (name, priority, first_response_minutes, resolution_minutes, next_reply_minutes, business_hours)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${POLICY_COLUMNS}`,
+      [
+        p.name,
+        p.priority,
+        p.firstResponseMinutes,
+        p.resolutionMinutes,
+        p.nextReplyMinutes,
+        p.businessHours ? JSON.stringify(p.businessHours) : null,
+      ],
+    );
+    const policy = toPolicy(rows[0] as PolicyRow);
+    await this.insertVersion(tx, policy);
+    return policy;
+  }
+
+  /** Writes the policy's new values and a new version of it. */
+  async updatePolicy(tx: EntityManager, id: string, p: SlaPolicyFields): Promise<SlaPolicyEntity> {
+    const rows = await sql<PolicyRow>(
+      tx,
+      `UPDATE sla_policies p SET name = $2, priority = $3, first_response_minutes = $4, resolution_minutes = $5,
+              next_reply_minutes = $6, business_hours = $7, version = version + 1, updated_at = now()
+        WHERE p.id = $1 RETURNING ${POLICY_COLUMNS}`,
+      [
+        id,
+        p.name,
+        p.priority,
+        p.firstResponseMinutes,
+        p.resolutionMinutes,
+        p.nextReplyMinutes,
+        p.businessHours ? JSON.stringify(p.businessHours) : null,
+      ],
+    );
+    const policy = toPolicy(rows[0] as PolicyRow);
+    await this.insertVersion(tx, policy);
+    return policy;
+  }
+
+  private async insertVersion(tx: EntityManager, p: SlaPolicyEntity): Promise<void> {
+    await tx.query(
+      `INSERT INTO sla_policy_versions (policy_id, version, priority, first_response_minutes, resolution_minutes,
+         next_reply_minutes, business_hours) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        p.id,
+        p.version,
+        p.priority,
+        p.firstResponseMinutes,
+        p.resolutionMinutes,
+        p.nextReplyMinutes,
+        p.businessHours ? JSON.stringify(p.businessHours) : null,
+      ],
+    );
+  }
+
+  async softDeletePolicy(id: string): Promise<boolean> {
+    const rows = await sql<{ id: string }>(
+      this.db,
+      `UPDATE sla_policies SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** The version in force for a priority (the live policy's latest version). */
+  async currentVersion(tx: Db, priority: TicketPriority): Promise<SlaPolicyVersion | null> {
+    const rows = await sql<VersionRow>(
+      tx,
+      `SELECT ${VERSION_COLUMNS} FROM sla_policies p
+         JOIN sla_policy_versions v ON v.policy_id = p.id AND v.version = p.version
+        WHERE p.priority = $1 AND p.deleted_at IS NULL`,
+      [priority],
+    );
+    return rows[0] ? toVersion(rows[0]) : null;
+  }
+
+  async versionsByIds(ids: string[]): Promise<SlaPolicyVersion[]> {
+    if (ids.length === 0) return [];
+    const rows = await sql<VersionRow>(
+      this.db,
+      `SELECT ${VERSION_COLUMNS} FROM sla_policy_versions v WHERE v.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows.map(toVersion);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Trackers (inside the ticket's transaction)
+
+  /**
+   * Loads a ticket's tracker for writing. Clock rows are locked first, then the tracker row, the
+   * same order as the monitor, so the two never deadlock and neither overwrites the other.
+   */
+  async loadForUpdate(tx: EntityManager, ticketId: string): Promise<StoredTracker | null> {
+    const clocks = await sql<ClockRow>(
+      tx,
+      `SELECT ${CLOCK_COLUMNS} FROM sla_clocks c WHERE c.ticket_id = $1 AND c.current ORDER BY c.target FOR UPDATE`,
+      [ticketId],
+    );
+    const rows = await sql<TrackerRow>(
+      tx,
+      `SELECT ${TRACKER_COLUMNS} FROM ticket_slas s WHERE s.ticket_id = $1 FOR UPDATE`,
+      [ticketId],
+    );
+    return rows[0] ? toStored(rows[0], clocks.map(toClock)) : null;
+  }
+
+  /** Saves a tracker, its clocks (with their next monitor check) and the ticket's next due time. */
+  async save(
+    tx: EntityManager,
+    tr: SlaTracker,
+    priority: TicketPriority,
+    warningMs: number,
+    ticketDueAt: Date | null,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO ticket_slas (ticket_id, policy_id, policy_version_id, priority, started_at, paused_at, paused_ms,
+         first_response_ms, first_response_breached, first_response_decided_at,
+         resolution_ms, resolution_breached, resolution_decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (ticket_id) DO UPDATE SET policy_id = excluded.policy_id,
+         policy_version_id = excluded.policy_version_id, priority = excluded.priority,
+         started_at = excluded.started_at, paused_at = excluded.paused_at, paused_ms = excluded.paused_ms,
+         first_response_ms = excluded.first_response_ms, first_response_breached = excluded.first_response_breached,
+         first_response_decided_at = excluded.first_response_decided_at, resolution_ms = excluded.resolution_ms,
+         resolution_breached = excluded.resolution_breached, resolution_decided_at = excluded.resolution_decided_at,
+         updated_at = now()`,
+      [
+        tr.ticketId,
+        tr.terms?.policyId ?? null,
+        tr.terms?.versionId ?? null,
+        priority,
+        tr.startedAt,
+        tr.pausedAt,
+        Math.round(tr.pausedMs),
+        tr.firstResponse.elapsedMs === null ? null : Math.round(tr.firstResponse.elapsedMs),
+        tr.firstResponse.breached,
+        tr.firstResponse.decidedAt,
+        tr.resolution.elapsedMs === null ? null : Math.round(tr.resolution.elapsedMs),
+        tr.resolution.breached,
+        tr.resolution.decidedAt,
+      ],
+    );
+    if (tr.clocks.length > 0) {
+      const clocks = tr.clocks.map((c) => ({
+        id: c.id,
+        target: c.target,
+        cycle: c.cycle,
+        policy_version_id: c.versionId,
+        started_at: c.startedAt,
+        target_minutes: c.targetMinutes,
+        paused_ms: Math.round(c.pausedMs),
+        extension_ms: Math.round(c.extensionMs),
+        due_at: c.dueAt,
+        state: c.state,
+        ended_at: c.endedAt,
+        stop_reason: c.stopReason,
+        warned_at: c.warnedAt,
+        breached_at: c.breachedAt,
+        current: c.current,
+        check_at: nextCheckAt(tr, c, warningMs),
+      }));
+      await tx.query(
+        `INSERT INTO sla_clocks (id, ticket_id, target, cycle, policy_version_id, started_at, target_minutes, paused_ms,
+           extension_ms, due_at, state, ended_at, stop_reason, warned_at, breached_at, current, check_at)
+         SELECT x.id, $1, x.target, x.cycle, x.policy_version_id, x.started_at, x.target_minutes, x.paused_ms,
+                x.extension_ms, x.due_at, x.state, x.ended_at, x.stop_reason, x.warned_at, x.breached_at, x.current, x.check_at
+           FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, target text, cycle int, policy_version_id uuid,
+                started_at timestamptz, target_minutes int, paused_ms bigint, extension_ms bigint, due_at timestamptz,
+                state text, ended_at timestamptz, stop_reason text, warned_at timestamptz, breached_at timestamptz,
+                current boolean, check_at timestamptz)
+         ON CONFLICT (ticket_id, target, cycle) DO UPDATE SET policy_version_id = excluded.policy_version_id,
+           target_minutes = excluded.target_minutes, paused_ms = excluded.paused_ms,
+           extension_ms = excluded.extension_ms, due_at = excluded.due_at, state = excluded.state,
+           ended_at = excluded.ended_at, stop_reason = excluded.stop_reason, warned_at = excluded.warned_at,
+           breached_at = excluded.breached_at, current = excluded.current, check_at = excluded.check_at,
+           updated_at = now()`,
+        [tr.ticketId, JSON.stringify(clocks)],
+      );
+    }
+    await tx.query(`UPDATE tickets SET sla_due_at = $2 WHERE id = $1 AND sla_due_at IS DISTINCT FROM $2`, [
+      tr.ticketId,
+      ticketDueAt,
+    ]);
+  }
+
+  /** Trackers of several tickets, for reads (no locks). */
+  async findTrackers(ticketIds: string[]): Promise<Map<string, StoredTracker>> {
+    const result = new Map<string, StoredTracker>();
+    if (ticketIds.length === 0) return result;
+    const [rows, clockRows] = await Promise.all([
+      this.db.query(`SELECT ${TRACKER_COLUMNS} FROM ticket_slas s WHERE s.ticket_id = ANY($1::uuid[])`, [
+        ticketIds,
+      ]) as Promise<TrackerRow[]>,
+      this.db.query(
+        `SELECT ${CLOCK_COLUMNS} FROM sla_clocks c WHERE c.ticket_id = ANY($1::uuid[]) AND c.current ORDER BY c.target`,
+        [ticketIds],
+      ) as Promise<ClockRow[]>,
+    ]);
+    const clocksByTicket = new Map<string, SlaClock[]>();
+    for (const r of clockRows) {
+      const list = clocksByTicket.get(r.ticket_id) ?? [];
+      list.push(toClock(r));
+      clocksByTicket.set(r.ticket_id, list);
+    }
+    for (const r of rows) result.set(r.ticket_id, toStored(r, clocksByTicket.get(r.ticket_id) ?? []));
+    return result;
+  }
+
+  /** A deleted ticket's clocks need no more checks. */
+  async stopChecks(ticketId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE sla_clocks SET check_at = NULL WHERE ticket_id = $1 AND check_at IS NOT NULL`,
+      [ticketId],
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Monitor
+
+  /**
+   * Locks the clocks whose next check has come, oldest first. Rows another transaction holds
+   * (a ticket being written, another monitor) are skipped: they are picked up on a later pass.
+   */
+  async lockDueClocks(
+    tx: EntityManager,
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ clock: SlaClock; ticketId: string } & DueClockRow>> {
+    const rows: Array<ClockRow & { paused_at: Date | null; assignee_id: string | null; deleted: boolean }> =
+      await tx.query(
+        `SELECT ${CLOCK_COLUMNS}, s.paused_at, t.assignee_id, (t.deleted_at IS NOT NULL) AS deleted
+           FROM sla_clocks c
+           JOIN ticket_slas s ON s.ticket_id = c.ticket_id
+           JOIN tickets t ON t.id = c.ticket_id
+          WHERE c.check_at < $1
+          ORDER BY c.check_at
+          LIMIT $2
+          FOR UPDATE OF c SKIP LOCKED`,
+        [now, limit],
+      );
+    return rows.map((r) => ({
+      clock: toClock(r),
+      ticketId: r.ticket_id,
+      pausedAt: r.paused_at,
+      assigneeId: r.assignee_id,
+      ticketDeleted: r.deleted,
+    }));
+  }
+
+  /** Records an alert; false when it was already recorded (by this or another worker). */
+  async insertAlert(
+    tx: EntityManager,
+    a: {
+      clockId: string;
+      ticketId: string;
+      target: SlaTarget;
+      kind: 'warning' | 'breach';
+      dueAt: Date;
+      occurredAt: Date;
+    },
+  ): Promise<boolean> {
+    const rows = await sql<{ id: string }>(
+      tx,
+      `INSERT INTO sla_alerts (clock_id, ticket_id, target, kind, due_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (clock_id, kind) DO NOTHING RETURNING id`,
+      [a.clockId, a.ticketId, a.target, a.kind, a.dueAt, a.occurredAt],
+    );
+    return rows.length > 0;
+  }
+
+  async markClock(
+    tx: EntityManager,
+    id: string,
+    marks: { warnedAt: Date | null; breachedAt: Date | null; checkAt: Date | null },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE sla_clocks SET warned_at = $2, breached_at = $3, check_at = $4, updated_at = now() WHERE id = $1`,
+      [id, marks.warnedAt, marks.breachedAt, marks.checkAt],
+    );
+  }
+
+  /** A breach decides the ticket's outcome for that target (reports read it). */
+  async recordBreachOutcome(
+    tx: EntityManager,
+    ticketId: string,
+    target: SlaTarget,
+    dueAt: Date,
+  ): Promise<void> {
+    if (target === 'next_reply') return;
+    const col = target === 'first_response' ? 'first_response' : 'resolution';
+    await tx.query(
+      `UPDATE ticket_slas SET ${col}_breached = true,
+              ${col}_decided_at = greatest(coalesce(${col}_decided_at, $2), $2), updated_at = now()
+        WHERE ticket_id = $1`,
+      [ticketId, dueAt],
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reports
+
+  async breaches(q: {
+    from: Date;
+    to: Date;
+    target?: string;
+    priority?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<SlaBreachRecord>> {
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where = [`a.kind = 'breach'`, `a.occurred_at >= ${p(q.from)}`, `a.occurred_at < ${p(q.to)}`];
+    if (q.target) where.push(`a.target = ${p(q.target)}`);
+    if (q.priority) where.push(`t.priority = ${p(q.priority)}`);
+    if (q.cursor) {
+      const [at, id] = decodeCursor(q.cursor, 'sla-breaches', ['timestamp', 'int']);
+      where.push(`(a.occurred_at, a.id) < (${p(at)}::timestamptz, ${p(id)}::bigint)`);
+    }
+    const rows = await sql<{
+      id: string;
+      ticket_id: string;
+      number: string;
+      subject: string;
+      priority: TicketPriority;
+      status: SlaBreachRecord['status'];
+      assignee_id: string | null;
+      target: SlaTarget;
+      due_at: Date;
+      occurred_at: Date;
+      created_at: Date;
+    }>(
+      this.db,
+      `SELECT a.id, a.ticket_id, t.number, t.subject, t.priority, t.status, t.assignee_id, a.target, a.due_at,
+              a.occurred_at, a.created_at
+         FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id AND t.deleted_at IS NULL
+        WHERE ${where.join(' AND ')}
+        ORDER BY a.occurred_at DESC, a.id DESC
+        LIMIT ${p(q.limit + 1)}`,
+      params,
+    );
+    const page = pageOf(rows, q.limit, 'sla-breaches', (r) => [r.occurred_at.toISOString(), Number(r.id)]);
+    return {
+      nextCursor: page.nextCursor,
+      data: page.data.map((r) => ({
+        id: String(r.id),
+        ticketId: r.ticket_id,
+        ticketNumber: Number(r.number),
+        subject: r.subject,
+        priority: r.priority,
+        status: r.status,
+        assigneeId: r.assignee_id,
+        target: r.target,
+        dueAt: r.due_at,
+        breachedAt: r.occurred_at,
+        recordedAt: r.created_at,
+      })),
+    };
+  }
+
+  /** Running clocks due in `(now, until]`, most urgent first. */
+  async atRisk(now: Date, until: Date, limit: number): Promise<SlaAtRiskRecord[]> {
+    const rows = await sql<{
+      ticket_id: string;
+      number: string;
+      subject: string;
+      priority: TicketPriority;
+      status: SlaAtRiskRecord['status'];
+      assignee_id: string | null;
+      target: SlaTarget;
+      due_at: Date;
+      policy_version_id: string;
+    }>(
+      this.db,
+      `SELECT c.ticket_id, t.number, t.subject, t.priority, t.status, t.assignee_id, c.target, c.due_at,
+              c.policy_version_id
+         FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id AND t.deleted_at IS NULL
+        WHERE c.state = 'running' AND c.due_at > $1 AND c.due_at <= $2
+        ORDER BY c.due_at, c.ticket_id
+        LIMIT $3`,
+      [now, until, limit],
+    );
+    return rows.map((r) => ({
+      ticketId: r.ticket_id,
+      number: Number(r.number),
+      subject: r.subject,
+      priority: r.priority,
+      status: r.status,
+      assigneeId: r.assignee_id,
+      target: r.target,
+      dueAt: r.due_at,
+      versionId: r.policy_version_id,
+    }));
+  }
+
+  /**
+   * Dashboard figures by priority: open tickets at risk / breached now (from the ticket's
+   * denormalised next due time) and first-response / resolution outcomes decided in the range.
+   */
+  async dashboard(now: Date, warnUntil: Date, from: Date, to: Date): Promise<DashboardRow[]> {
+    const [open, decided] = await Promise.all([
+      this.db.query(
+        `SELECT t.priority,
+                count(*) FILTER (WHERE t.sla_due_at > $1)::int AS at_risk,
+                count(*) FILTER (WHERE t.sla_due_at <= $1)::int AS breached
+           FROM tickets t
+          WHERE t.sla_due_at IS NOT NULL AND t.deleted_at IS NULL AND t.sla_due_at <= $2
+          GROUP BY t.priority`,
+        [now, warnUntil],
+      ) as Promise<Array<{ priority: TicketPriority; at_risk: number; breached: number }>>,
+      this.db.query(
+        `SELECT s.priority,
+                count(*) FILTER (WHERE fr AND NOT s.first_response_breached)::int AS fr_met,
+                count(*) FILTER (WHERE fr AND s.first_response_breached)::int AS fr_breached,
+                count(*) FILTER (WHERE res AND NOT s.resolution_breached)::int AS res_met,
+                count(*) FILTER (WHERE res AND s.resolution_breached)::int AS res_breached
+           FROM (
+             SELECT s.*, (s.first_response_decided_at >= $1 AND s.first_response_decided_at < $2) AS fr,
+                    (s.resolution_decided_at >= $1 AND s.resolution_decided_at < $2) AS res
+               FROM ticket_slas s
+              WHERE (s.first_response_decided_at >= $1 AND s.first_response_decided_at < $2)
+                 OR (s.resolution_decided_at >= $1 AND s.resolution_decided_at < $2)
+           ) s
+           JOIN tickets t ON t.id = s.ticket_id AND t.deleted_at IS NULL
+          GROUP BY s.priority`,
+        [from, to],
+      ) as Promise<
+        Array<{
+          priority: TicketPriority;
+          fr_met: number;
+          fr_breached: number;
+          res_met: number;
+          res_breached: number;
+        }>
+      >,
+    ]);
+    const byPriority = new Map<TicketPriority, DashboardRow>();
+    const row = (priority: TicketPriority): DashboardRow => {
+      let r = byPriority.get(priority);
+      if (!r) {
+        r = {
+          priority,
+          openAtRisk: 0,
+          breachedNow: 0,
+          firstResponse: { met: 0, breached: 0 },
+          resolution: { met: 0, breached: 0 },
+        };
+        byPriority.set(priority, r);
+      }
+      return r;
+    };
+    for (const o of open) Object.assign(row(o.priority), { openAtRisk: o.at_risk, breachedNow: o.breached });
+    for (const d of decided) {
+      const r = row(d.priority);
+      r.firstResponse = { met: d.fr_met, breached: d.fr_breached };
+      r.resolution = { met: d.res_met, breached: d.res_breached };
+    }
+    return [...byPriority.values()];
+  }
+}
