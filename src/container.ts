@@ -28,6 +28,11 @@ import { TicketsRepository } from './modules/tickets/tickets.repository';
 import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
+import { AssignmentRepository } from './modules/assignment/assignment.repository';
+import { assignmentJobs, BacklogTrigger } from './modules/assignment/assignment.jobs';
+import { registerAssignmentListeners } from './modules/assignment/assignment.listeners';
+import { assignmentRoutes } from './modules/assignment/assignment.routes';
+import { AssignmentService } from './modules/assignment/assignment.service';
 import { JobsService } from './modules/jobs/jobs.service';
 
 export interface ContainerOptions {
@@ -43,6 +48,7 @@ export interface Services {
   tickets: TicketsService;
   messages: MessagesService;
   jobs: JobsService;
+  assignment: AssignmentService;
 }
 
 export interface Container {
@@ -111,8 +117,24 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   const jobs = new JobsService(queues, events);
 
-  const services: Services = { auth, agents, customers, tickets, messages, jobs };
+  const assignment = new AssignmentService(
+    db,
+    new AssignmentRepository(db),
+    ticketsRepo,
+    tickets,
+    ticketHooks,
+    events,
+    logger.child({ module: 'assignment' }),
+  );
+  ticketHooks.onWrite(assignment.writeHooks());
+  const backlog = new BacklogTrigger(queues, redis, keys);
+  if (config.assignment.auto) registerAssignmentListeners(events, queues, backlog);
+  const assignmentWork = assignmentJobs(config, assignment, backlog);
+
+  const services: Services = { auth, agents, customers, tickets, messages, jobs, assignment };
   const routes: AnyRoute[] = [
+    // Before the ticket routes: `/api/tickets/unassigned` must win over `/api/tickets/:id`.
+    ...assignmentRoutes(assignment, tickets),
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
     ...customerRoutes(customers),
@@ -122,9 +144,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
+    ...assignmentWork.handlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
+    ...assignmentWork.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];

@@ -4,10 +4,23 @@
  */
 export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
+  assignment: [
+    'assignment.route-ticket',
+    'assignment.reopened',
+    'assignment.backlog',
+    'assignment.sweep',
+    'assignment.repair-workload',
+  ],
 } as const;
 
 export interface JobPayloads {
   'auth.prune-refresh-tokens': Record<string, never>;
+  // Assignment (issue 4)
+  'assignment.route-ticket': { ticketId: string };
+  'assignment.reopened': { ticketId: string };
+  'assignment.backlog': Record<string, never>;
+  'assignment.sweep': Record<string, never>;
+  'assignment.repair-workload': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;
