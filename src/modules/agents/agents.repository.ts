@@ -4,6 +4,7 @@ import type { Page } from '../../platform/http/common.schemas';
 import { AgentEntity } from './agent.entity';
 import type { AgentStatus } from './agent.types';
 import type { ListAgentsInput } from './agents.schemas';
+import { queryRows } from '../../platform/db/query-rows';
 
 export type NewAgent = Omit<AgentEntity, 'id' | 'createdAt' | 'updatedAt' | 'lastAssignedAt'>;
 
@@ -42,12 +43,14 @@ export class AgentsRepository {
   }
 
   async setStatus(id: string, status: AgentStatus): Promise<{ previous: AgentStatus } | null> {
-    const rows: Array<{ previous: AgentStatus }> = await this.db.query(
-      `UPDATE agents a SET status = $2, updated_at = now()
+    const rows = queryRows<{ previous: AgentStatus }>(
+      await this.db.query(
+        `UPDATE agents a SET status = $2, updated_at = now()
          FROM (SELECT id, status AS previous FROM agents WHERE id = $1 FOR UPDATE) old
         WHERE a.id = old.id
         RETURNING old.previous`,
-      [id, status],
+        [id, status],
+      ),
     );
     return rows[0] ?? null;
   }

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, pageOf } from '../../platform/http/cursor';
 import type { Page } from '../../platform/http/common.schemas';
 import type { Attachment, AuthorType, DeliveryStatus, MessageEntity } from './message.entity';
+import { queryRows } from '../../platform/db/query-rows';
 
 const MESSAGE_COLUMNS = `m.id, m.ticket_id, m.author_type, m.agent_id, m.customer_id, m.body, m.body_html, m.internal,
   m.attachments, m.delivery_status, m.read_at, m.read_by, m.edited_at, m.created_at, m.updated_at`;
@@ -112,12 +113,14 @@ export class MessagesRepository {
     id: string,
     changes: { body?: string; bodyHtml?: string | null },
   ): Promise<MessageEntity> {
-    const rows: MessageRow[] = await tx.query(
-      `UPDATE messages m SET body = coalesce($2, body),
+    const rows = queryRows<MessageRow>(
+      await tx.query(
+        `UPDATE messages m SET body = coalesce($2, body),
               body_html = CASE WHEN $3::boolean THEN $4 ELSE body_html END,
               edited_at = now(), updated_at = now()
         WHERE m.id = $1 RETURNING ${MESSAGE_COLUMNS}`,
-      [id, changes.body ?? null, changes.bodyHtml !== undefined, changes.bodyHtml ?? null],
+        [id, changes.body ?? null, changes.bodyHtml !== undefined, changes.bodyHtml ?? null],
+      ),
     );
     return toEntity(rows[0] as MessageRow);
   }

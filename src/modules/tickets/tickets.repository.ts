@@ -4,6 +4,7 @@ import { decodeCursor, pageOf, type CursorShape } from '../../platform/http/curs
 import type { TicketEntity } from './ticket.entity';
 import type { TicketChannel, TicketMetadata, TicketPriority, TicketStatus } from './ticket.types';
 import type { ListTicketsInput } from './tickets.schemas';
+import { queryRows } from '../../platform/db/query-rows';
 
 export const TICKET_COLUMNS = `t.id, t.number, t.subject, t.status, t.priority, t.channel, t.customer_id, t.assignee_id,
   t.tags, t.category, t.metadata, t.first_responded_at, t.resolved_at, t.closed_at, t.created_at, t.updated_at`;
@@ -153,9 +154,11 @@ export class TicketsRepository {
       sets.push(`${patchColumns[field]} = $${params.length}`);
     }
     sets.push('updated_at = now()');
-    const rows: TicketRow[] = await tx.query(
-      `UPDATE tickets t SET ${sets.join(', ')} WHERE t.id = $1 RETURNING ${TICKET_COLUMNS}`,
-      params,
+    const rows = queryRows<TicketRow>(
+      await tx.query(
+        `UPDATE tickets t SET ${sets.join(', ')} WHERE t.id = $1 RETURNING ${TICKET_COLUMNS}`,
+        params,
+      ),
     );
     return rowToTicket(rows[0] as TicketRow);
   }
@@ -179,9 +182,11 @@ export class TicketsRepository {
   }
 
   async softDelete(id: string): Promise<boolean> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `UPDATE tickets SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
-      [id],
+    const rows = queryRows<{ id: string }>(
+      await this.db.query(
+        `UPDATE tickets SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+        [id],
+      ),
     );
     return rows.length > 0;
   }
