@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../../platform/http/common.schemas';
+import { queryRows } from '../../platform/db/query-rows';
 import { decodeCursor, pageOf } from '../../platform/http/cursor';
 import type { Role } from '../../platform/security/actor';
 import type { AgentStatus, Seniority } from '../agents/agent.types';
@@ -220,10 +221,12 @@ export class AssignmentRepository {
   }
 
   async markAccepted(tx: EntityManager, id: string): Promise<TicketAssignmentEntity> {
-    const rows: AssignmentRow[] = await tx.query(
-      `UPDATE ticket_assignments s SET status = 'accepted', accepted_at = clock_timestamp()
-        WHERE s.id = $1 RETURNING ${ASSIGNMENT_COLUMNS}`,
-      [id],
+    const rows = queryRows<AssignmentRow>(
+      await tx.query(
+        `UPDATE ticket_assignments s SET status = 'accepted', accepted_at = clock_timestamp()
+          WHERE s.id = $1 RETURNING ${ASSIGNMENT_COLUMNS}`,
+        [id],
+      ),
     );
     return rowToAssignment(rows[0] as AssignmentRow);
   }
@@ -286,8 +289,9 @@ export class AssignmentRepository {
    */
   async recount(tx: EntityManager, agentIds: string[]): Promise<number> {
     await tx.query(`SELECT id FROM agents WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [agentIds]);
-    const rows: Array<{ id: string }> = await tx.query(
-      `UPDATE agents a SET open_tickets = c.n
+    const rows = queryRows<{ id: string }>(
+      await tx.query(
+        `UPDATE agents a SET open_tickets = c.n
          FROM (SELECT ag.id, count(t.id)::int AS n
                  FROM agents ag
                  LEFT JOIN tickets t ON t.assignee_id = ag.id AND t.deleted_at IS NULL
@@ -296,7 +300,8 @@ export class AssignmentRepository {
                 GROUP BY ag.id) c
         WHERE a.id = c.id AND a.open_tickets <> c.n
         RETURNING a.id`,
-      [agentIds],
+        [agentIds],
+      ),
     );
     return rows.length;
   }
