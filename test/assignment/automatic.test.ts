@@ -6,7 +6,7 @@ let app: TestApp;
 let lead: AgentWithToken;
 
 async function start(env: NodeJS.ProcessEnv = {}) {
-  app = await startTestApp({ env });
+  app = await startTestApp({ env: { AUTO_ASSIGN: 'on', ...env } });
   lead = await createAgent(app.container, { role: 'lead', maxConcurrentTickets: 0 });
   app.startWorker();
 }

@@ -35,6 +35,8 @@ export function baseTestEnv(dbName: string, redisPrefix: string): NodeJS.Process
     BCRYPT_ROUNDS: '4',
     LOG_LEVEL: 'silent',
     SEED_DEMO: 'false',
+    // No automatic routing behind other tests' backs; assignment tests turn it on where they need it.
+    AUTO_ASSIGN: 'off',
   };
 }
 
