@@ -153,3 +153,15 @@ describe('the unassigned queue', () => {
     await app.http.get('/api/tickets/unassigned').expect(401);
   });
 });
+
+test('when the API is described, then every assignment route is in the OpenAPI document', async () => {
+  const doc = await app.http.get('/openapi.json').expect(200);
+  const paths = doc.body.paths as Record<string, Record<string, unknown>>;
+  expect(Object.keys(paths['/api/tickets/{id}/assign'] ?? {})).toContain('post');
+  expect(Object.keys(paths['/api/tickets/{id}/auto-assign'] ?? {})).toContain('post');
+  expect(Object.keys(paths['/api/tickets/{id}/transfer'] ?? {})).toContain('post');
+  expect(Object.keys(paths['/api/tickets/{id}/accept'] ?? {})).toContain('post');
+  expect(Object.keys(paths['/api/tickets/{id}/assignments'] ?? {})).toContain('get');
+  expect(Object.keys(paths['/api/agents/{id}/queue'] ?? {})).toContain('get');
+  expect(Object.keys(paths['/api/tickets/unassigned'] ?? {})).toContain('get');
+});
