@@ -28,6 +28,11 @@ import { TicketsRepository } from './modules/tickets/tickets.repository';
 import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
+import { AssignmentRepository } from './modules/assignment/assignment.repository';
+import { assignmentJobs, BacklogTrigger } from './modules/assignment/assignment.jobs';
+import { registerAssignmentListeners } from './modules/assignment/assignment.listeners';
+import { assignmentRoutes } from './modules/assignment/assignment.routes';
+import { AssignmentService } from './modules/assignment/assignment.service';
 import { JobsService } from './modules/jobs/jobs.service';
 import { createRealtimeModule, type RealtimeModule } from './modules/realtime/realtime.module';
 import { createSlackModule } from './modules/integrations/slack/slack.module';
@@ -56,6 +61,7 @@ export interface Services {
   slack: SlackService;
   sla: SlaService;
   slaMonitor: SlaMonitor;
+  assignment: AssignmentService;
 }
 
 export interface Container {
@@ -173,6 +179,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   registerSlaListeners(events, slaRepo);
   const slaWork = slaJobs(slaMonitor, config.sla.checkIntervalSeconds);
 
+  const assignment = new AssignmentService(
+    db,
+    new AssignmentRepository(db),
+    ticketsRepo,
+    tickets,
+    ticketHooks,
+    events,
+    logger.child({ module: 'assignment' }),
+  );
+  ticketHooks.onWrite(assignment.writeHooks());
+  const backlog = new BacklogTrigger(queues, redis, keys);
+  if (config.assignment.auto) registerAssignmentListeners(events, queues, backlog);
+  const assignmentWork = assignmentJobs(config, assignment, backlog);
+
   const services: Services = {
     auth,
     agents,
@@ -183,8 +203,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     slack: slack.service,
     sla,
     slaMonitor,
+    assignment,
   };
   const routes: AnyRoute[] = [
+    // Before the ticket routes: `/api/tickets/unassigned` must win over `/api/tickets/:id`.
+    ...assignmentRoutes(assignment, tickets),
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
     ...customerRoutes(customers),
@@ -198,11 +221,13 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
     ...slack.jobHandlers,
     ...slaWork.handlers,
+    ...assignmentWork.handlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
     ...slack.schedules,
     ...slaWork.schedules,
+    ...assignmentWork.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];

@@ -4,6 +4,7 @@ import type { EnvSection } from './env-section';
 import { realtimeSection } from '../modules/realtime/realtime.config';
 import { slackSection } from '../modules/integrations/slack/slack.config';
 import { slaSection } from '../modules/sla/sla.config';
+import { assignmentSection } from '../modules/assignment/assignment.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -14,6 +15,7 @@ const sections = {
   realtime: realtimeSection,
   slack: slackSection,
   sla: slaSection,
+  assignment: assignmentSection,
 };
 
 type Sections = typeof sections;

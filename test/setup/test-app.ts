@@ -39,6 +39,8 @@ export function baseTestEnv(dbName: string, redisPrefix: string): NodeJS.Process
     BCRYPT_ROUNDS: '4',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
+    // No automatic routing behind other tests' backs; assignment tests turn it on where they need it.
+    AUTO_ASSIGN: 'off',
   };
 }
 

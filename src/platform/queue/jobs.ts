@@ -8,6 +8,13 @@ export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
   slack: ['slack.alert', 'slack.flush', 'slack.event', 'slack.daily-summary', 'slack.sweep'],
   sla: ['sla.check'],
+  assignment: [
+    'assignment.route-ticket',
+    'assignment.reopened',
+    'assignment.backlog',
+    'assignment.sweep',
+    'assignment.repair-workload',
+  ],
 } as const;
 
 export interface JobPayloads {
@@ -20,6 +27,12 @@ export interface JobPayloads {
   'slack.daily-summary': Record<string, never>;
   'slack.sweep': Record<string, never>;
   'sla.check': Record<string, never>;
+  // Assignment (issue 4)
+  'assignment.route-ticket': { ticketId: string };
+  'assignment.reopened': { ticketId: string };
+  'assignment.backlog': Record<string, never>;
+  'assignment.sweep': Record<string, never>;
+  'assignment.repair-workload': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;
