@@ -29,6 +29,8 @@ import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { JobsService } from './modules/jobs/jobs.service';
+import { createIntelligence } from './modules/intelligence/intelligence.module';
+import type { IntelligenceService } from './modules/intelligence/intelligence.service';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -43,6 +45,7 @@ export interface Services {
   tickets: TicketsService;
   messages: MessagesService;
   jobs: JobsService;
+  intelligence: IntelligenceService;
 }
 
 export interface Container {
@@ -110,8 +113,29 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const messages = new MessagesService(db, ticketsRepo, messagesRepo, customers, ticketHooks, events);
 
   const jobs = new JobsService(queues, events);
+  const intelligence = createIntelligence({
+    config: config.intelligence,
+    db,
+    redis,
+    keys,
+    events,
+    queues,
+    registry: metrics.registry,
+    logger,
+    tickets,
+    customers,
+    ticketHooks,
+  });
 
-  const services: Services = { auth, agents, customers, tickets, messages, jobs };
+  const services: Services = {
+    auth,
+    agents,
+    customers,
+    tickets,
+    messages,
+    jobs,
+    intelligence: intelligence.service,
+  };
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
@@ -119,15 +143,19 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     ...ticketRoutes(tickets),
     ...messageRoutes(messages),
     ...jobRoutes(jobs),
+    ...intelligence.routes,
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
+    ...intelligence.jobHandlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
+    ...intelligence.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];
+  onClose.push(() => intelligence.close());
   const container: Container = {
     config,
     logger,

@@ -4,10 +4,18 @@
  */
 export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
+  intelligence: [
+    'intelligence.categorize-ticket',
+    'intelligence.refresh-profile',
+    'intelligence.retrain-categorizer',
+  ],
 } as const;
 
 export interface JobPayloads {
   'auth.prune-refresh-tokens': Record<string, never>;
+  'intelligence.categorize-ticket': { ticketId: string };
+  'intelligence.refresh-profile': { customerId: string };
+  'intelligence.retrain-categorizer': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;
