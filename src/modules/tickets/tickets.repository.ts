@@ -1,3 +1,4 @@
+import { sql } from '../../platform/db/sql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../../platform/http/common.schemas';
 import { decodeCursor, pageOf, type CursorShape } from '../../platform/http/cursor';
@@ -118,7 +119,8 @@ export class TicketsRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(tx: EntityManager, t: NewTicket): Promise<TicketEntity> {
-    const rows: TicketRow[] = await tx.query(
+    const rows = await sql<TicketRow>(
+      tx,
       `INSERT INTO tickets AS t (subject, status, priority, channel, customer_id, tags, category, metadata, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
        RETURNING ${TICKET_COLUMNS}`,
@@ -128,7 +130,8 @@ export class TicketsRepository {
   }
 
   async findById(id: string, tx?: EntityManager): Promise<TicketEntity | null> {
-    const rows: TicketRow[] = await (tx ?? this.db).query(
+    const rows = await sql<TicketRow>(
+      tx ?? this.db,
       `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 AND t.deleted_at IS NULL`,
       [id],
     );
@@ -137,7 +140,8 @@ export class TicketsRepository {
 
   /** Locks the ticket for the rest of the transaction: writes to one ticket are serialised. */
   async lock(tx: EntityManager, id: string): Promise<TicketEntity | null> {
-    const rows: TicketRow[] = await tx.query(
+    const rows = await sql<TicketRow>(
+      tx,
       `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 AND t.deleted_at IS NULL FOR UPDATE`,
       [id],
     );
@@ -153,7 +157,8 @@ export class TicketsRepository {
       sets.push(`${patchColumns[field]} = $${params.length}`);
     }
     sets.push('updated_at = now()');
-    const rows: TicketRow[] = await tx.query(
+    const rows = await sql<TicketRow>(
+      tx,
       `UPDATE tickets t SET ${sets.join(', ')} WHERE t.id = $1 RETURNING ${TICKET_COLUMNS}`,
       params,
     );
@@ -179,7 +184,8 @@ export class TicketsRepository {
   }
 
   async softDelete(id: string): Promise<boolean> {
-    const rows: Array<{ id: string }> = await this.db.query(
+    const rows = await sql<{ id: string }>(
+      this.db,
       `UPDATE tickets SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
       [id],
     );
@@ -207,7 +213,8 @@ export class TicketsRepository {
     if (q.q) where.push(`t.search_vector @@ websearch_to_tsquery('english', ${p(q.q)})`);
     const sort = sorts[q.sort];
     if (q.cursor) where.push(sort.after(p, decodeCursor(q.cursor, q.sort, sort.shapes)));
-    const rows: TicketRow[] = await this.db.query(
+    const rows = await sql<TicketRow>(
+      this.db,
       `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE ${where.join(' AND ')} ORDER BY ${sort.orderBy} LIMIT ${p(q.limit + 1)}`,
       params,
     );
