@@ -33,6 +33,8 @@ export interface FakeQuimbiBehaviour {
   latencyMs: number;
   /** Share of calls (0..1) answered with `errorStatus`, spread evenly and deterministically. */
   errorRate: number;
+  /** Answer the next n calls with `errorStatus` (then back to `errorRate`). */
+  failNext: number;
   errorStatus: number;
   /** Never answer (until the client gives up or the server stops). */
   hang: boolean;
@@ -53,6 +55,7 @@ export interface FakeQuimbiOptions {
 const defaults = (): FakeQuimbiBehaviour => ({
   latencyMs: 0,
   errorRate: 0,
+  failNext: 0,
   errorStatus: 503,
   hang: false,
   rateLimit: null,
@@ -154,6 +157,10 @@ export class FakeQuimbi {
       const retryAfter = b.rateLimit.retryAfterSeconds;
       if (b.rateLimit.calls !== undefined) b.rateLimit = { ...b.rateLimit, calls: b.rateLimit.calls - 1 };
       return send(429, { error: 'rate limited' }, { 'Retry-After': String(retryAfter) });
+    }
+    if (b.failNext > 0) {
+      b.failNext -= 1;
+      return send(b.errorStatus, { error: 'internal error' });
     }
     const n = this.served++;
     if (b.errorRate > 0 && Math.floor((n + 1) * b.errorRate) > Math.floor(n * b.errorRate)) {

@@ -31,6 +31,11 @@ export class IntelligenceCache {
     await this.redis.set(this.churnKey(customerId), JSON.stringify(churn), 'EX', ttlSeconds);
   }
 
+  /** Churn depends on the customer's recent tickets: a new one makes the cached churn stale. */
+  async forgetChurn(customerId: string): Promise<void> {
+    await this.redis.del(this.churnKey(customerId));
+  }
+
   async draft(ticketId: string, version: string): Promise<CachedDraft | null> {
     return parse<CachedDraft>(await this.redis.get(this.draftKey(ticketId, version)));
   }

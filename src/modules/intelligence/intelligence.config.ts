@@ -19,7 +19,7 @@ const shape = {
   INTELLIGENCE_PROFILE_TTL_SECONDS: envInt(900, 1),
   INTELLIGENCE_DRAFT_TTL_SECONDS: envInt(3600, 1),
   INTELLIGENCE_FALLBACK_TTL_SECONDS: envInt(60, 1),
-  CATEGORIZER_MIN_EXAMPLES: envInt(50, 1),
+  CATEGORIZER_MIN_EXAMPLES: envInt(5, 1),
   CATEGORIZER_RETRAIN_INTERVAL_MS: envInt(6 * 3600_000, 60_000),
   CATEGORY_AUTO_APPLY_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
 };
@@ -38,6 +38,7 @@ export interface IntelligenceConfig {
   fake: { enabled: boolean; port: number };
   enrichmentBudgetMs: number;
   ttl: { profileSeconds: number; draftSeconds: number; fallbackSeconds: number };
+  /** minExamples: categorised tickets a category needs before the categoriser learns it. */
   categorizer: { minExamples: number; retrainIntervalMs: number; autoApplyConfidence: number };
 }
 

@@ -80,10 +80,11 @@ export function createIntelligence(deps: IntelligenceDeps): IntelligenceModule {
           logger,
         )
       : local;
+  const cache = new IntelligenceCache(deps.redis, deps.keys);
   const service = new IntelligenceService(
     client,
     repo,
-    new IntelligenceCache(deps.redis, deps.keys),
+    cache,
     deps.tickets,
     deps.customers,
     categories,
@@ -107,7 +108,7 @@ export function createIntelligence(deps: IntelligenceDeps): IntelligenceModule {
       if (before.category !== after.category) await repo.markCategoryManual(tx, after.id);
     },
   });
-  registerIntelligenceListeners(deps.events, deps.queues, logger);
+  registerIntelligenceListeners(deps.events, deps.queues, cache, logger);
   logger.info({ mode: client.mode }, 'intelligence ready');
 
   return {
@@ -117,8 +118,9 @@ export function createIntelligence(deps: IntelligenceDeps): IntelligenceModule {
     jobHandlers: intelligenceJobHandlers(service),
     schedules: intelligenceSchedules(config),
     async close() {
-      await service.drain();
+      // Abort calls in flight first: their fallbacks then finish the background work quickly.
       await client.close();
+      await service.drain();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { sql } from '../../platform/db/sql';
 import type { LabelledText } from './local/classifier.port';
 import type { ChurnPrediction, CustomerDna, DraftMessage } from './quimbi/quimbi.contract';
 import type { IntelligenceSource } from './quimbi/quimbi.client';
@@ -42,7 +43,8 @@ export class IntelligenceRepository {
 
   /** What identifies a conversation's state: a new, edited or deleted public message changes it. */
   async messageFingerprint(ticketId: string): Promise<MessageFingerprint> {
-    const rows: Array<{ n: string; last_id: string | null; changed: Date | null }> = await this.db.query(
+    const rows = await sql<{ n: string; last_id: string | null; changed: Date | null }>(
+      this.db,
       `SELECT count(*) FILTER (WHERE deleted_at IS NULL) AS n,
               (array_agg(id ORDER BY created_at DESC, id DESC) FILTER (WHERE deleted_at IS NULL))[1] AS last_id,
               max(greatest(updated_at, deleted_at)) AS changed
@@ -59,15 +61,15 @@ export class IntelligenceRepository {
 
   /** The conversation as the draft contract wants it: public, live messages, oldest first. */
   async conversation(ticketId: string, limit: number): Promise<DraftMessage[]> {
-    const rows: Array<{ author_type: 'agent' | 'customer'; body: string; created_at: Date }> =
-      await this.db.query(
-        `SELECT author_type, body, created_at FROM (
+    const rows = await sql<{ author_type: 'agent' | 'customer'; body: string; created_at: Date }>(
+      this.db,
+      `SELECT author_type, body, created_at FROM (
          SELECT author_type, body, created_at, id FROM messages
           WHERE ticket_id = $1 AND deleted_at IS NULL AND NOT internal
           ORDER BY created_at DESC, id DESC LIMIT $2) m
         ORDER BY created_at, id`,
-        [ticketId, limit],
-      );
+      [ticketId, limit],
+    );
     return rows.map((r) => ({ role: r.author_type, body: r.body, at: r.created_at.toISOString() }));
   }
 
@@ -77,9 +79,9 @@ export class IntelligenceRepository {
    * customer's own messages — what the customer asked, not what the agent answered.
    */
   async similarSolvedReply(ticketId: string, text: string): Promise<SimilarReply | null> {
-    const rows: Array<{ id: string; reply: string; customer_name: string | null; score: number }> =
-      await this.db.query(
-        `WITH terms AS (
+    const rows = await sql<{ id: string; reply: string; customer_name: string | null; score: number }>(
+      this.db,
+      `WITH terms AS (
            SELECT lexeme FROM unnest(to_tsvector('english', $2))
             ORDER BY coalesce(array_length(positions, 1), 1) DESC, lexeme LIMIT 32
          ), q AS (
@@ -103,8 +105,8 @@ export class IntelligenceRepository {
              SELECT string_agg(m.body, ' ') AS text FROM messages m
               WHERE m.ticket_id = c.id AND m.author_type = 'customer' AND NOT m.internal AND m.deleted_at IS NULL) cm ON true
           ORDER BY score DESC, c.id LIMIT 1`,
-        [ticketId, text.slice(0, 20_000)],
-      );
+      [ticketId, text.slice(0, 20_000)],
+    );
     const r = rows[0];
     return r
       ? { ticketId: r.id, reply: r.reply, customerName: r.customer_name, score: Number(r.score) }
@@ -112,7 +114,8 @@ export class IntelligenceRepository {
   }
 
   async ticketActivity(customerId: string): Promise<TicketActivity> {
-    const rows: Array<{ recent: string; unresolved: string; slow: string }> = await this.db.query(
+    const rows = await sql<{ recent: string; unresolved: string; slow: string }>(
+      this.db,
       `SELECT count(*) FILTER (WHERE created_at >= now() - interval '90 days') AS recent,
               count(*) FILTER (WHERE status NOT IN ('solved', 'closed')) AS unresolved,
               count(*) FILTER (WHERE created_at >= now() - interval '90 days' AND (
@@ -130,12 +133,13 @@ export class IntelligenceRepository {
   }
 
   async categorisationInput(ticketId: string): Promise<CategorisationInput | null> {
-    const rows: Array<{
+    const rows = await sql<{
       subject: string;
       body: string | null;
       category: string | null;
       suggested_category: string | null;
-    }> = await this.db.query(
+    }>(
+      this.db,
       `SELECT t.subject, t.category, t.suggested_category, fm.body
            FROM tickets t
            LEFT JOIN LATERAL (
@@ -167,7 +171,8 @@ export class IntelligenceRepository {
     confidence: number,
     apply: boolean,
   ): Promise<boolean> {
-    const rows: Array<{ applied: boolean }> = await this.db.query(
+    const rows = await sql<{ applied: boolean }>(
+      this.db,
       `WITH before AS (SELECT id, category FROM tickets WHERE id = $1 AND deleted_at IS NULL FOR UPDATE)
        UPDATE tickets t SET suggested_category = $2, suggested_category_confidence = $3,
               category = CASE WHEN $4 AND before.category IS NULL THEN $2 ELSE t.category END,
@@ -180,11 +185,12 @@ export class IntelligenceRepository {
   }
 
   async suggestion(ticketId: string): Promise<{ category: string; confidence: number } | null> {
-    const rows: Array<{ suggested_category: string | null; suggested_category_confidence: number | null }> =
-      await this.db.query(
-        `SELECT suggested_category, suggested_category_confidence FROM tickets WHERE id = $1`,
-        [ticketId],
-      );
+    const rows = await sql<{
+      suggested_category: string | null;
+      suggested_category_confidence: number | null;
+    }>(this.db, `SELECT suggested_category, suggested_category_confidence FROM tickets WHERE id = $1`, [
+      ticketId,
+    ]);
     const r = rows[0];
     return r?.suggested_category
       ? { category: r.suggested_category, confidence: Number(r.suggested_category_confidence ?? 0) }
@@ -198,7 +204,8 @@ export class IntelligenceRepository {
 
   /** Categories chosen by people (never the categoriser's own), newest first. */
   async trainingExamples(limit: number): Promise<LabelledText[]> {
-    const rows: Array<{ label: string; text: string }> = await this.db.query(
+    const rows = await sql<{ label: string; text: string }>(
+      this.db,
       `SELECT t.category AS label, t.subject || E'\\n' || coalesce(fm.body, '') AS text
          FROM tickets t
          LEFT JOIN LATERAL (
@@ -218,7 +225,8 @@ export class IntelligenceRepository {
     exampleCount: number,
     labels: readonly string[],
   ): Promise<number> {
-    const rows: Array<{ version: number }> = await this.db.query(
+    const rows = await sql<{ version: number }>(
+      this.db,
       `INSERT INTO intelligence_models AS m (name, version, example_count, labels, model, trained_at)
        VALUES ($1, 1, $2, $3, $4, now())
        ON CONFLICT (name) DO UPDATE SET version = m.version + 1, example_count = $2, labels = $3, model = $4, trained_at = now()
@@ -229,7 +237,8 @@ export class IntelligenceRepository {
   }
 
   async modelVersion(name: string): Promise<number | null> {
-    const rows: Array<{ version: number }> = await this.db.query(
+    const rows = await sql<{ version: number }>(
+      this.db,
       `SELECT version FROM intelligence_models WHERE name = $1`,
       [name],
     );
@@ -237,7 +246,8 @@ export class IntelligenceRepository {
   }
 
   async loadModel(name: string): Promise<StoredModel | null> {
-    const rows: Array<{ version: number; model: unknown }> = await this.db.query(
+    const rows = await sql<{ version: number; model: unknown }>(
+      this.db,
       `SELECT version, model FROM intelligence_models WHERE name = $1`,
       [name],
     );

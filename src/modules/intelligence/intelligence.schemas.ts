@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { riskLevels } from './quimbi/quimbi.contract';
 
-const source = z
-  .enum(['intelligence', 'fallback'])
-  .meta({
-    description: '`intelligence`: from the Quimbi service; `fallback`: from the CRM’s local intelligence',
-  });
+const source = z.enum(['intelligence', 'fallback']).meta({
+  description: '`intelligence`: from the Quimbi service; `fallback`: from the CRM’s local intelligence',
+});
 
 export const DraftBody = z
   .object({ tone: z.enum(['friendly', 'formal']).optional() })

@@ -3,8 +3,9 @@ import type { IntelligenceRepository } from '../intelligence.repository';
 import { chooseClassifier, keywordClassifier, loadClassifier, type TextClassifier } from './classifier.port';
 
 const modelName = 'ticket-categories';
-/** How many of the newest human-categorised tickets a retrain learns from. */
-const maxExamples = 50_000;
+/** The newest human-categorised tickets a retrain learns from: enough for a desk's categories, and small
+ * enough that training (CPU-bound, in the worker) stays well inside bull's 30 s job lock. */
+const maxExamples = 5_000;
 
 export interface RetrainOutcome {
   examples: number;

@@ -1,11 +1,14 @@
 /**
  * The one place the intelligence module gets its text classifier from.
  *
- * TEMPORARY: the real categoriser (TF-IDF / linear model, measured on banking77) is being built
- * in `../categorizer/`. Until it is merged this file holds a tiny stand-in with the same four
- * functions; at merge, replace the body of this file with
+ * TEMPORARY: the real categoriser (TF-IDF + linear model, measured on banking77) is built in
+ * `../categorizer/`. Until it is merged here this file holds a tiny stand-in with the same four
+ * functions and the same semantics (keyword confidence = score / (total + 1); chooseClassifier
+ * trains on the labels with at least `minExamples` examples when there are two or more). At
+ * merge, replace everything below the imports with:
  *
- *   export { trainClassifier, loadClassifier, keywordClassifier, chooseClassifier } from '../categorizer';
+ *   export { chooseClassifier, loadClassifier, trainClassifier } from '../categorizer/categorizer';
+ *   export { keywordClassifier } from '../categorizer/keyword.classifier';
  *
  * Everything else in the module depends only on the `TextClassifier` interface.
  */
@@ -135,9 +138,9 @@ export function keywordClassifier(): TextClassifier {
         if (n > 0) hits.set(label, n);
         total += n;
       }
-      if (total === 0) return rank(new Map([['general', 0.2]]), topK);
+      if (total === 0) return rank(new Map([['general', 0]]), topK);
       const scores = new Map<string, number>();
-      for (const [label, n] of hits) scores.set(label, (n / total) * Math.min(0.9, 0.45 + 0.15 * n));
+      for (const [label, n] of hits) scores.set(label, n / (total + 1));
       return rank(scores, topK);
     },
     serialize: () => ({ kind: 'keyword' }),
@@ -209,8 +212,15 @@ export function loadClassifier(serialized: unknown): TextClassifier {
   throw new Error('unknown classifier model');
 }
 
-/** Trained on the examples when there are enough of them (and at least two labels), else keyword rules. */
-export function chooseClassifier(examples: LabelledText[], minExamples: number): TextClassifier {
-  const labels = new Set(examples.map((e) => e.label));
-  return examples.length >= minExamples && labels.size >= 2 ? trainClassifier(examples) : keywordClassifier();
+/**
+ * Trains on the labels that have at least `minExamples` examples when there are two or more such
+ * labels (rarer labels are left out); otherwise keyword rules.
+ */
+export function chooseClassifier(examples: LabelledText[], minExamples = 5): TextClassifier {
+  const counts = new Map<string, number>();
+  for (const e of examples) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+  const eligible = new Set([...counts].filter(([, n]) => n >= minExamples).map(([label]) => label));
+  return eligible.size >= 2
+    ? trainClassifier(examples.filter((e) => eligible.has(e.label)))
+    : keywordClassifier();
 }

@@ -92,6 +92,8 @@ export class HttpQuimbiClient implements QuimbiClient {
   private readonly breakers: Record<Family, CircuitBreaker<[Call], unknown>>;
   /** While in the future, the service asked us (429) not to call: answer from the fallback. */
   private rateLimitedUntil = 0;
+  /** Calls in flight, so close() can abort them instead of waiting for their timeouts. */
+  private readonly active = new Set<AbortController>();
 
   constructor(
     private readonly opts: HttpQuimbiClientOptions,
@@ -184,6 +186,7 @@ export class HttpQuimbiClient implements QuimbiClient {
   }
 
   async close(): Promise<void> {
+    for (const c of this.active) c.abort();
     for (const b of Object.values(this.breakers)) b.shutdown();
     this.agents.http.destroy();
     this.agents.https.destroy();
@@ -198,7 +201,7 @@ export class HttpQuimbiClient implements QuimbiClient {
     fallback: () => Promise<Sourced<T>>,
   ): Promise<Sourced<T>> {
     if (this.now() < this.rateLimitedUntil) {
-      this.metrics.calls.inc({ endpoint: family, outcome: 'rate_limited' });
+      this.metrics.calls.inc({ endpoint: family, outcome: 'rate_limit_wait' });
       return this.answerFromFallback(family, fallback);
     }
     const controller = new AbortController();
@@ -215,6 +218,7 @@ export class HttpQuimbiClient implements QuimbiClient {
       controller,
       fallback,
     };
+    this.active.add(controller);
     try {
       return (await this.breakers[family].fire(call)) as Sourced<T>;
     } catch (err) {
@@ -227,6 +231,8 @@ export class HttpQuimbiClient implements QuimbiClient {
         'intelligence service refused the request',
       );
       return this.answerFromFallback(family, fallback);
+    } finally {
+      this.active.delete(controller);
     }
   }
 

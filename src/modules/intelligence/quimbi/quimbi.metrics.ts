@@ -9,7 +9,8 @@ export type CallOutcome =
   | 'timeout'
   | 'bad_response'
   | 'breaker_open'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'rate_limit_wait';
 export type BreakerState = 'closed' | 'half_open' | 'open';
 
 export const breakerStateValue: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -19,7 +20,7 @@ export function createQuimbiMetrics(registry: Registry) {
   return {
     calls: new Counter({
       name: 'quimbi_calls_total',
-      help: 'Intelligence calls by endpoint family and outcome (rejected = 4xx; breaker_open and rate_limited never reached the service)',
+      help: 'Intelligence calls by endpoint family and outcome (rejected: 4xx but 429; rate_limited: a 429; breaker_open and rate_limit_wait: answered locally without calling)',
       labelNames: ['endpoint', 'outcome'] as const,
       registers: [registry],
     }),
