@@ -102,6 +102,39 @@ describe('when the service fails with 5xx', () => {
   });
 });
 
+describe('when reads keep failing slowly', () => {
+  let app: TestApp;
+  let fake: FakeQuimbi;
+  let agent: AgentWithToken;
+  const budgetMs = 1000;
+
+  beforeAll(async () => {
+    ({ app, fake } = await startWithFakeQuimbi({ QUIMBI_TIMEOUT_MS: String(budgetMs), QUIMBI_RETRIES: '5' }));
+    agent = await createAgent(app.container);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await fake.stop();
+  });
+
+  test('then retries stop once another would not fit in the call budget, and the answer comes from the fallback', async () => {
+    const customer = await createCustomer(app.container);
+    fake.set({ errorRate: 1, latencyMs: 350 });
+    const started = Date.now();
+    const res = await app.http.get(`/api/customers/${customer.id}/profile`).set(agent.auth).expect(200);
+
+    expect(res.body.source).toBe('fallback');
+    expect(Date.now() - started).toBeLessThan(budgetMs + 1000);
+    const dna = fake.requestsTo('dna');
+    // Retried (more than one attempt), but far fewer than the five allowed: each attempt takes
+    // 350 ms and none starts after the budget is spent.
+    expect(dna.length).toBeGreaterThan(1);
+    expect(dna.length).toBeLessThan(4);
+    const first = dna[0]?.receivedAt ?? 0;
+    expect(dna.every((r) => r.receivedAt - first < budgetMs)).toBe(true);
+  });
+});
+
 describe('when the service hangs', () => {
   let app: TestApp;
   let fake: FakeQuimbi;
