@@ -192,7 +192,7 @@ describe('draft templates', () => {
   });
 });
 
-describe('temporary classifier port', () => {
+describe('classifier port', () => {
   test('when no model is trained, then keyword rules categorise common support topics', () => {
     const c = keywordClassifier();
     expect(c.predict('My parcel has not arrived, tracking is stuck').label).toBe('shipping');
