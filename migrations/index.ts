@@ -2,6 +2,8 @@ import { CoreSchema1763800000000 } from './1763800000000-CoreSchema';
 import { SlackNotifications1764400000000 } from './1764400000000-SlackNotifications';
 import { SlaEngine1763900000000 } from './1763900000000-SlaEngine';
 import { Assignment1764000000000 } from './1764000000000-Assignment';
+import { Intelligence1764100000000 } from './1764100000000-Intelligence';
+import { SmartOrderWithCustomerValue1764190000000 } from './1764190000000-SmartOrderWithCustomerValue';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -11,5 +13,7 @@ export const migrations = [
   CoreSchema1763800000000,
   SlaEngine1763900000000,
   Assignment1764000000000,
+  Intelligence1764100000000,
+  SmartOrderWithCustomerValue1764190000000,
   SlackNotifications1764400000000,
 ];

@@ -37,13 +37,14 @@ import { JobsService } from './modules/jobs/jobs.service';
 import { createRealtimeModule, type RealtimeModule } from './modules/realtime/realtime.module';
 import { createSlackModule } from './modules/integrations/slack/slack.module';
 import type { SlackService } from './modules/integrations/slack/slack.service';
-import { unknownChurnRisk } from './modules/integrations/slack/slack.types';
 import { SlaMonitor } from './modules/sla/sla-monitor.service';
 import { slaJobs } from './modules/sla/sla.jobs';
 import { registerSlaListeners } from './modules/sla/sla.listeners';
 import { SlaRepository } from './modules/sla/sla.repository';
 import { slaRoutes } from './modules/sla/sla.routes';
 import { SlaService, systemTime } from './modules/sla/sla.service';
+import { createIntelligence } from './modules/intelligence/intelligence.module';
+import type { IntelligenceService } from './modules/intelligence/intelligence.service';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -62,6 +63,14 @@ export interface Services {
   sla: SlaService;
   slaMonitor: SlaMonitor;
   assignment: AssignmentService;
+  intelligence: IntelligenceService;
+}
+
+/** A feature's contribution: routes for the API, job handlers and schedules for the worker. */
+interface FeatureParts {
+  routes?: AnyRoute[];
+  handlers?: JobHandlers;
+  schedules?: ScheduledJob[];
 }
 
 export interface Container {
@@ -153,7 +162,11 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     events,
     metrics,
     logger,
-    churn: unknownChurnRisk, // the intelligence module's cached churn plugs in here
+    // The churn the intelligence last computed (its Postgres copy: a fast read for a listener).
+    churn: {
+      riskFor: async (customerId) =>
+        (await intelligence.service.lastKnownChurn(customerId)) ?? { riskLevel: 'unknown' },
+    },
   });
 
   // SLA: clocks move with ticket writes (in their transaction); the monitor records alerts.
@@ -178,6 +191,22 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   );
   registerSlaListeners(events, slaRepo);
   const slaWork = slaJobs(slaMonitor, config.sla.checkIntervalSeconds);
+
+  // Intelligence: the Quimbi client behind breakers, with the local intelligence as fallback.
+  const intelligence = createIntelligence({
+    config: config.intelligence,
+    db,
+    redis,
+    keys,
+    events,
+    queues,
+    registry: metrics.registry,
+    logger,
+    tickets,
+    customers,
+    ticketHooks,
+    ports: { slaBreaches: sla },
+  });
 
   const assignment = new AssignmentService(
     db,
@@ -204,33 +233,34 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     sla,
     slaMonitor,
     assignment,
+    intelligence: intelligence.service,
   };
-  const routes: AnyRoute[] = [
+  // What each feature contributes to the API and the worker. A feature adds one entry here.
+  const features: FeatureParts[] = [
     // Before the ticket routes: `/api/tickets/unassigned` must win over `/api/tickets/:id`.
-    ...assignmentRoutes(assignment, tickets),
-    ...authRoutes(auth, agents),
-    ...agentRoutes(agents),
-    ...customerRoutes(customers),
-    ...ticketRoutes(tickets),
-    ...messageRoutes(messages),
-    ...jobRoutes(jobs),
-    ...slack.routes,
-    ...slaRoutes(sla),
+    { routes: assignmentRoutes(assignment, tickets), ...assignmentWork },
+    {
+      routes: [
+        ...authRoutes(auth, agents),
+        ...agentRoutes(agents),
+        ...customerRoutes(customers),
+        ...ticketRoutes(tickets),
+        ...messageRoutes(messages),
+        ...jobRoutes(jobs),
+      ],
+      handlers: { 'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }) },
+      schedules: [{ name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } }],
+    },
+    { routes: slaRoutes(sla), ...slaWork },
+    { routes: slack.routes, handlers: slack.jobHandlers, schedules: slack.schedules },
+    { routes: intelligence.routes, handlers: intelligence.jobHandlers, schedules: intelligence.schedules },
   ];
-  const jobHandlers: JobHandlers = {
-    'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
-    ...slack.jobHandlers,
-    ...slaWork.handlers,
-    ...assignmentWork.handlers,
-  };
-  const schedules: ScheduledJob[] = [
-    { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
-    ...slack.schedules,
-    ...slaWork.schedules,
-    ...assignmentWork.schedules,
-  ];
+  const routes: AnyRoute[] = features.flatMap((f) => f.routes ?? []);
+  const jobHandlers: JobHandlers = Object.assign({}, ...features.map((f) => f.handlers ?? {}));
+  const schedules: ScheduledJob[] = features.flatMap((f) => f.schedules ?? []);
 
   const onClose: Array<() => Promise<void>> = [];
+  onClose.push(() => intelligence.close());
   const container: Container = {
     config,
     logger,

@@ -382,3 +382,26 @@ describe('concurrent edits', () => {
       .expect(200);
   });
 });
+
+describe('smart order', () => {
+  test('when tickets have no running SLA clock, then the more valuable customer comes first, then priority, then age', async () => {
+    const customer = await createCustomer(app.container);
+    const plain = await createTicket(app.container, { customerId: customer.id, priority: 'high' });
+    const valuable = await createTicket(app.container, { customerId: customer.id, priority: 'low' });
+    const older = await createTicket(app.container, { customerId: customer.id, priority: 'high' });
+    await app.container.db.query(`UPDATE tickets SET customer_value = 120.5 WHERE id = $1`, [valuable.id]);
+    await app.container.db.query(
+      `UPDATE tickets SET created_at = created_at - interval '1 hour' WHERE id = $1`,
+      [older.id],
+    );
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/tickets?customerId=${customer.id}&sort=smart&limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await app.http.get(url).set(agent.auth).expect(200);
+      ids.push(...res.body.data.map((t: { id: string }) => t.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(ids).toEqual([valuable.id, older.id, plain.id]);
+  });
+});

@@ -650,4 +650,16 @@ export class SlaRepository {
     }
     return [...byPriority.values()];
   }
+
+  /** How many of a customer's tickets breached any target since a date (churn signals). */
+  async breachedTicketCount(customerId: string, since: Date): Promise<number> {
+    const rows = await sql<{ n: number }>(
+      this.db,
+      `SELECT count(DISTINCT a.ticket_id)::int AS n
+         FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id
+        WHERE t.customer_id = $1 AND a.kind = 'breach' AND a.occurred_at >= $2`,
+      [customerId, since],
+    );
+    return rows[0]?.n ?? 0;
+  }
 }

@@ -100,6 +100,11 @@ export class SlaService {
   // -------------------------------------------------------------------------------------------
   // Policies
 
+  /** How many of a customer's tickets breached an SLA target since a date. */
+  breachedTickets(customerId: string, since: Date): Promise<number> {
+    return this.repo.breachedTicketCount(customerId, since);
+  }
+
   listPolicies(): Promise<SlaPolicyEntity[]> {
     return this.repo.listPolicies();
   }

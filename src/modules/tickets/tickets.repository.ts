@@ -28,6 +28,7 @@ export interface TicketRow {
   updated_at: Date;
   /** Selected by list queries only (the smart order's first key). */
   sla_due_at?: Date | null;
+  customer_value?: number;
 }
 
 export function rowToTicket(r: TicketRow): TicketEntity {
@@ -96,7 +97,7 @@ const patchColumns: Record<keyof TicketPatch, string> = {
  */
 interface SortKey {
   expr: string;
-  type: 'timestamptz' | 'smallint' | 'int' | 'numeric' | 'uuid';
+  type: 'timestamptz' | 'smallint' | 'int' | 'numeric' | 'float8' | 'uuid';
   shape: CursorShape;
   value: (r: TicketRow) => CursorValue;
 }
@@ -130,10 +131,17 @@ const sorts: Record<TicketSort, KeysetOrder> = {
         shape: 'timestampOrInfinity',
         value: (r) => r.sla_due_at?.toISOString() ?? 'infinity',
       },
-      // (Customer value slots in here, higher first, e.g. `(-coalesce(t.customer_value, 0))`.)
-      // 2. Priority, highest first.
+      // 2. Customer value (churn probability × lifetime value, kept on the ticket from cached
+      //    intelligence), higher first.
+      {
+        expr: '(-t.customer_value)',
+        type: 'float8',
+        shape: 'number',
+        value: (r) => -(r.customer_value ?? 0),
+      },
+      // 3. Priority, highest first.
       { expr: '(-t.priority_rank)', type: 'smallint', shape: 'int', value: (r) => -priorityRank(r.priority) },
-      // 3. Age, oldest first; the id breaks ties.
+      // 4. Age, oldest first; the id breaks ties.
       createdAt,
       ticketId,
     ],
@@ -273,7 +281,7 @@ export class TicketsRepository {
       );
     const rows = await sql<TicketRow>(
       this.db,
-      `SELECT ${TICKET_COLUMNS}, t.sla_due_at FROM tickets t WHERE ${where.join(' AND ')}
+      `SELECT ${TICKET_COLUMNS}, t.sla_due_at, t.customer_value FROM tickets t WHERE ${where.join(' AND ')}
         ORDER BY ${orderByOf(sort)} LIMIT ${p(q.limit + 1)}`,
       params,
     );

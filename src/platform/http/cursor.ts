@@ -1,10 +1,11 @@
 import { ValidationError } from '../errors/app-error';
 
 export type CursorValue = string | number;
-export type CursorShape = 'int' | 'timestamp' | 'uuid' | 'string' | 'timestampOrInfinity';
+export type CursorShape = 'int' | 'number' | 'timestamp' | 'uuid' | 'string' | 'timestampOrInfinity';
 
 const checks: Record<CursorShape, (v: unknown) => boolean> = {
   int: (v) => Number.isInteger(v),
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
   timestamp: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v),
   uuid: (v) =>
     typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),

@@ -15,6 +15,11 @@ export const queueJobs = {
     'assignment.sweep',
     'assignment.repair-workload',
   ],
+  intelligence: [
+    'intelligence.categorize-ticket',
+    'intelligence.refresh-profile',
+    'intelligence.retrain-categorizer',
+  ],
 } as const;
 
 export interface JobPayloads {
@@ -33,6 +38,9 @@ export interface JobPayloads {
   'assignment.backlog': Record<string, never>;
   'assignment.sweep': Record<string, never>;
   'assignment.repair-workload': Record<string, never>;
+  'intelligence.categorize-ticket': { ticketId: string };
+  'intelligence.refresh-profile': { customerId: string };
+  'intelligence.retrain-categorizer': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;
