@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors/app-error';
 import type { EventBus } from '../../platform/events/event-bus';
 import type { Page } from '../../platform/http/common.schemas';
@@ -10,7 +10,7 @@ import type { TicketEntity } from './ticket.entity';
 import { assertCanWork } from './ticket-access';
 import type { TicketHooks } from './ticket-hooks';
 import { assertTicketEditable, statusEffects } from './ticket-status';
-import type { TicketChanges } from './ticket.types';
+import type { TicketChanges, TicketStatus } from './ticket.types';
 import type { CreateTicketInput, ListTicketsInput, UpdateTicketInput } from './tickets.schemas';
 import type { TicketPatch, TicketsRepository } from './tickets.repository';
 
@@ -18,6 +18,12 @@ export interface TicketView {
   ticket: TicketEntity;
   customer: CustomerEntity;
   enrichment?: Record<string, unknown>;
+}
+
+/** Options for writes made by integrations. */
+export interface IntegrationWriteOptions<T> {
+  /** Runs inside the write's transaction (e.g. to record the external id with the row). */
+  inTransaction?: (tx: EntityManager, row: T) => Promise<void>;
 }
 
 export class TicketsService {
@@ -34,7 +40,11 @@ export class TicketsService {
    * Creates a ticket, its customer when given by email, and its first message, in one
    * transaction. `createdAt` (imports) is for leads and admins.
    */
-  async create(actor: Actor | null, input: CreateTicketInput): Promise<TicketEntity> {
+  async create(
+    actor: Actor | null,
+    input: CreateTicketInput,
+    opts: IntegrationWriteOptions<TicketEntity> = {},
+  ): Promise<TicketEntity> {
     if (input.createdAt && actor && !isLeadOrAdmin(actor)) {
       throw new ForbiddenError('Only admins and leads may set createdAt (imports)');
     }
@@ -87,6 +97,7 @@ export class TicketsService {
         await this.hooks.afterMessage(tx, created, message);
       }
       await this.customers.touchLastContact(tx, customer.id, createdAt);
+      await opts.inTransaction?.(tx, created);
       return created;
     });
     this.events.publish('ticket.created', {
@@ -160,6 +171,31 @@ export class TicketsService {
     if (Object.keys(changes).length > 0) {
       this.events.publish('ticket.updated', { ticketId: id, changes, actorId: actor.id });
     }
+    return after;
+  }
+
+  /**
+   * A status change reported by an integration (no acting agent): the same rules as an agent's
+   * change (a closed ticket is final), recorded in the status history with a null actor.
+   */
+  async setStatusFromIntegration(
+    id: string,
+    status: TicketStatus,
+    at: Date = new Date(),
+  ): Promise<TicketEntity> {
+    const { after, changed } = await this.db.transaction(async (tx) => {
+      const current = await this.tickets.lock(tx, id);
+      if (!current) throw new NotFoundError('Ticket');
+      if (current.status === status) return { after: current, changed: null };
+      assertTicketEditable(current.status);
+      const patch: TicketPatch = { status, ...statusEffects(current.status, status, at) };
+      await this.tickets.recordStatusChange(tx, id, current.status, status, null, at);
+      const updated = await this.tickets.update(tx, id, patch);
+      await this.hooks.afterUpdate(tx, current, updated);
+      return { after: updated, changed: [current.status, status] as [TicketStatus, TicketStatus] };
+    });
+    if (changed)
+      this.events.publish('ticket.updated', { ticketId: id, changes: { status: changed }, actorId: null });
     return after;
   }
 
