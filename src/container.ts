@@ -29,6 +29,7 @@ import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { JobsService } from './modules/jobs/jobs.service';
+import { createGorgiasModule, type GorgiasServices } from './modules/integrations/gorgias/gorgias.module';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -43,6 +44,7 @@ export interface Services {
   tickets: TicketsService;
   messages: MessagesService;
   jobs: JobsService;
+  gorgias: GorgiasServices;
 }
 
 export interface Container {
@@ -111,7 +113,21 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   const jobs = new JobsService(queues, events);
 
-  const services: Services = { auth, agents, customers, tickets, messages, jobs };
+  const gorgias = createGorgiasModule({
+    settings: config.gorgias,
+    db,
+    redis,
+    keys,
+    queues,
+    events,
+    logger,
+    tickets,
+    messages,
+    customers,
+    jobs,
+  });
+
+  const services: Services = { auth, agents, customers, tickets, messages, jobs, gorgias: gorgias.services };
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
@@ -119,12 +135,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     ...ticketRoutes(tickets),
     ...messageRoutes(messages),
     ...jobRoutes(jobs),
+    ...gorgias.routes,
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
+    ...gorgias.jobHandlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
+    ...gorgias.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];

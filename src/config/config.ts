@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authSection, coreSection, demoSection, storageSection } from './config.schema';
 import type { EnvSection } from './env-section';
+import { gorgiasSection } from '../modules/integrations/gorgias/gorgias.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -8,6 +9,7 @@ const sections = {
   storage: storageSection,
   auth: authSection,
   demo: demoSection,
+  gorgias: gorgiasSection,
 };
 
 type Sections = typeof sections;

@@ -1,13 +1,37 @@
+import type {
+  MessageCreatedPayload,
+  TicketCreatedPayload,
+} from '../../modules/integrations/gorgias/gorgias.schemas';
+
 /**
  * Every queue and the job names it carries, in one place. Payload types are keyed by job name.
  * The worker refuses to start when a name listed here has no handler.
  */
 export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
+  gorgias: [
+    'gorgias.import-tickets',
+    'gorgias.push-ticket',
+    'gorgias.push-message',
+    'gorgias.push-status',
+    'gorgias.webhook-ticket-created',
+    'gorgias.webhook-message-created',
+    'gorgias.prune-deliveries',
+    'gorgias.reconcile',
+  ],
 } as const;
 
 export interface JobPayloads {
   'auth.prune-refresh-tokens': Record<string, never>;
+  // Gorgias (issue 11)
+  'gorgias.import-tickets': { runId: string; requesterId: string | null };
+  'gorgias.push-ticket': { ticketId: string };
+  'gorgias.push-message': { messageId: string };
+  'gorgias.push-status': { ticketId: string };
+  'gorgias.webhook-ticket-created': TicketCreatedPayload;
+  'gorgias.webhook-message-created': MessageCreatedPayload;
+  'gorgias.prune-deliveries': Record<string, never>;
+  'gorgias.reconcile': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;
