@@ -1,3 +1,4 @@
+import { sql } from '../../platform/db/sql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../../platform/http/common.schemas';
 import { decodeCursor, pageOf, type CursorShape } from '../../platform/http/cursor';
@@ -153,7 +154,8 @@ export class TicketsRepository {
       sets.push(`${patchColumns[field]} = $${params.length}`);
     }
     sets.push('updated_at = now()');
-    const rows: TicketRow[] = await tx.query(
+    const rows = await sql<TicketRow>(
+      tx,
       `UPDATE tickets t SET ${sets.join(', ')} WHERE t.id = $1 RETURNING ${TICKET_COLUMNS}`,
       params,
     );

@@ -31,7 +31,7 @@ export class QueueService {
   private readonly queues = new Map<QueueName, Queue>();
   private client?: Redis;
   private subscriber?: Redis;
-  /** bull does not close connections made by `createClient`; the blocking ones are ours to end. */
+  /** bull does not close connections it got from createClient, so we track and close them. */
   private readonly blocking: Redis[] = [];
 
   constructor(
@@ -109,9 +109,10 @@ export class QueueService {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
+    for (const b of this.blocking.splice(0)) b.disconnect();
     await Promise.all([this.client?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
-    // A blocking connection may be waiting in BRPOPLPUSH, where QUIT would queue behind it.
-    for (const conn of this.blocking.splice(0)) conn.disconnect();
+    this.client = undefined;
+    this.subscriber = undefined;
   }
 
   private connection(type: 'client' | 'subscriber' | 'bclient'): Redis {
