@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { sql } from '../../../platform/db/sql';
 import type { GorgiasImportRunEntity, ImportRunStatus } from './gorgias-sync.entity';
 
 export interface RunCounters {
@@ -111,7 +112,8 @@ export class GorgiasRepository {
   }
 
   async pruneDeliveries(olderThanDays: number): Promise<number> {
-    const rows: Array<{ delivery_key: string }> = await this.db.query(
+    const rows = await sql<{ delivery_key: string }>(
+      this.db,
       `DELETE FROM gorgias_webhook_deliveries WHERE received_at < now() - make_interval(days => $1)
        RETURNING delivery_key`,
       [olderThanDays],
