@@ -111,6 +111,11 @@ export class FakeGorgias {
   readonly integrations: HttpIntegration[] = [];
   /** Requests that arrived while a Retry-after we sent was still running. */
   retryAfterViolations = 0;
+  /**
+   * Holds back the answer to a POST after the object exists (and its webhooks went out), as a
+   * slow network does: the webhook for an object we created can then beat the answer to us.
+   */
+  postAnswerDelayMs = 0;
   url = '';
 
   private server?: Server;
@@ -293,6 +298,9 @@ export class FakeGorgias {
     }
 
     const reply = this.route(record.method, url, body);
+    if (record.method === 'POST' && this.postAnswerDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.postAnswerDelayMs));
+    }
     return send(reply.status, reply.body, callLimit);
   }
 

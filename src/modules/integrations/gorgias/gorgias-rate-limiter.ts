@@ -47,8 +47,8 @@ export interface SlidingWindowOptions {
   /** Give up (the caller's job retries later) after waiting this long in total. */
   maxWaitMs: number;
   /**
-   * Added to the window on our side so that network jitter between our clock and the server's
-   * never lets `limit + 1` requests land inside one server-side window.
+   * Added to the window on our side so that jitter between a slot being taken and the request
+   * reaching the server never lets `limit + 1` requests land inside one server-side window.
    */
   marginMs?: number;
 }
@@ -71,8 +71,10 @@ export class RedisSlidingWindowLimiter {
   ) {
     this.windowKey = `${keyPrefix}:window`;
     this.blockKey = `${keyPrefix}:blocked`;
+    // Requests leave in slot order but arrive spread by connection set-up and network jitter
+    // (a fresh TLS connection alone can take a few hundred ms): 5 % of the window, 250 ms at least.
     this.effectiveWindowMs =
-      opts.windowMs + (opts.marginMs ?? Math.min(1000, Math.max(50, Math.round(opts.windowMs * 0.05))));
+      opts.windowMs + (opts.marginMs ?? Math.min(2000, Math.max(250, Math.round(opts.windowMs * 0.05))));
   }
 
   /** Waits (without busy-looping) until a request may be sent, then counts it. */
