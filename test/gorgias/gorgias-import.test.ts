@@ -252,3 +252,30 @@ describe('Gorgias import resume', () => {
     }
   });
 });
+
+describe('Gorgias import after a refused page', () => {
+  test('when Gorgias refuses a page (4xx), then the run fails at once and the next request resumes from its cursor', async () => {
+    const fake = await new FakeGorgias().start();
+    const app = await startGorgiasApp(fake, { GORGIAS_IMPORT_PAGE_SIZE: '2' });
+    try {
+      app.startWorker();
+      const lead = (await createAgent(app.container, { role: 'lead' })).auth;
+      for (let i = 0; i < 4; i += 1) fake.seedTicket();
+      let lists = 0;
+      fake.failNext((r) => r.method === 'GET' && r.path === '/api/tickets' && ++lists === 2, 1, 400);
+      const first = await app.http.post('/api/gorgias/sync/tickets').set(lead).expect(202);
+      const failed = await waitForJob(app, lead, first.body.jobId);
+      expect(failed.state).toBe('failed');
+      expect(fake.requests.filter((r) => r.status === 400)).toHaveLength(1); // not retried
+
+      const second = await app.http.post('/api/gorgias/sync/tickets').set(lead).expect(202);
+      expect(second.body).toMatchObject({ resumed: true, joined: false });
+      const done = await waitForJob(app, lead, second.body.jobId);
+      expect(done.result).toMatchObject({ done: 4, created: 4 });
+      expect(fake.requests.filter((r) => r.path === '/api/tickets' && !r.query.cursor)).toHaveLength(1);
+    } finally {
+      await app.stop();
+      await fake.stop();
+    }
+  });
+});

@@ -172,6 +172,41 @@ describe('Gorgias push', () => {
     );
     expect((posted[0]?.body as Body).receiver).toEqual({ id: seeded.customer?.id });
   });
+
+  test('when a solve is still on its way to Gorgias, then an import carrying the old status does not undo it', async () => {
+    const seeded = fake.seedTicket({ subject: 'Stale status', messages: [{ body: 'Help' }] });
+    const lead = (await createAgent(app.container, { role: 'lead' })).auth;
+    await waitForJob(
+      app,
+      lead,
+      (await app.http.post('/api/gorgias/sync/tickets').set(lead).expect(202)).body.jobId,
+    );
+    const ticketId = (await links(app, 'ticket')).find((l) => l.external_id === String(seeded.id))?.entity_id;
+    // Gorgias is briefly down for status updates: the push of the solve has to retry.
+    fake.failNext((r) => r.method === 'PUT' && r.path === `/api/tickets/${seeded.id}`, 3, 503);
+    await app.http.patch(`/api/tickets/${ticketId}`).set(agent.auth).send({ status: 'solved' }).expect(200);
+    await eventually(
+      async () => fake.requests.some((r) => r.method === 'PUT' && r.status === 503),
+      'a failed PUT',
+    );
+    // Meanwhile someone leaves a note in Gorgias (still "open" there) and an import runs.
+    fake.addMessage(seeded.id, { internal: true, body: 'Looking into it.' });
+    const job = await waitForJob(
+      app,
+      lead,
+      (await app.http.post('/api/gorgias/sync/tickets').set(lead).expect(202)).body.jobId,
+    );
+    expect(job.result).toMatchObject({ messages: 1 });
+    const during = (await app.http.get(`/api/tickets/${ticketId}`).set(agent.auth)).body;
+    expect(during.status).toBe('solved');
+    await eventually(
+      async () => seeded.status === 'closed',
+      'the retried push to close the Gorgias ticket',
+      20_000,
+    );
+    await gorgiasQueueIdle(app);
+    expect((await app.http.get(`/api/tickets/${ticketId}`).set(agent.auth)).body.status).toBe('solved');
+  });
 });
 
 describe('Gorgias push switched off', () => {

@@ -23,6 +23,7 @@ import {
   statusFromGorgias,
   subjectFromGorgias,
   tagsFromGorgias,
+  toGorgiasStatus,
 } from './gorgias.mapper';
 import type { GorgiasRepository, RunCounters } from './gorgias.repository';
 import type { GorgiasLocks } from './gorgias-locks';
@@ -198,17 +199,17 @@ export class GorgiasImportService {
       let outcome: TicketOutcome = 'updated';
       let ticketId = (await this.d.links.byExternal('ticket', gId))?.entityId ?? null;
       if (!ticketId) ticketId = await this.relinkOwnTicket(gTicket);
-      if (!ticketId) {
-        ticketId = await this.createTicket(gTicket, messages);
-        outcome = 'created';
-      } else {
-        // Gorgias' status, recorded before we apply it, so the change is not pushed back.
-        await this.d.links.updateState('ticket', ticketId, { externalStatus: gTicket.status });
-      }
       let added: number;
       try {
+        let follow = true;
+        if (!ticketId) {
+          ticketId = await this.createTicket(gTicket, messages);
+          outcome = 'created';
+        } else {
+          follow = await this.prepareStatus(ticketId, gTicket.status);
+        }
         added = await this.addMessages(ticketId, messages);
-        await this.applyStatus(ticketId, gTicket);
+        if (follow) await this.followStatus(ticketId, gTicket.status, gTicket);
       } catch (err) {
         if (err instanceof NotFoundError) {
           this.d.logger.info({ ticketId, gorgiasId: gId }, 'ticket deleted in the CRM; not re-imported');
@@ -335,15 +336,38 @@ export class GorgiasImportService {
     return customer.id;
   }
 
-  private async applyStatus(ticketId: string, gTicket: GorgiasTicket): Promise<void> {
+  /**
+   * Whether our ticket should follow Gorgias' status now, recording that status first (so the
+   * changes it causes here are not pushed back). Not when the CRM changed the status since the
+   * last sync and that change is still on its way to Gorgias: Gorgias' status is then the stale
+   * one, and the push will bring Gorgias in line instead.
+   */
+  async prepareStatus(ticketId: string, gStatus: string | null): Promise<boolean> {
+    if (gStatus !== 'open' && gStatus !== 'closed') return false;
+    const [ticket, link] = await Promise.all([
+      this.d.tickets.get(ticketId),
+      this.d.links.byEntity('ticket', ticketId),
+    ]);
+    const pushing = this.d.settings.push && this.d.client !== null;
+    const ours = toGorgiasStatus(ticket.status);
+    if (pushing && link?.externalStatus && link.externalStatus !== ours) return false;
+    await this.d.links.updateState('ticket', ticketId, { externalStatus: gStatus });
+    return true;
+  }
+
+  /** Applies Gorgias' status (after the messages, which a closed ticket would refuse). */
+  async followStatus(
+    ticketId: string,
+    gStatus: string | null,
+    times: Pick<GorgiasTicket, 'closed_datetime' | 'updated_datetime'> = {},
+  ): Promise<void> {
+    if (!gStatus) return;
     const ticket = await this.d.tickets.get(ticketId);
-    const next = statusFromGorgias(gTicket.status, ticket.status);
+    const next = statusFromGorgias(gStatus, ticket.status);
     if (!next) return;
     const at =
       next === 'closed'
-        ? (parseGorgiasDate(gTicket.closed_datetime) ??
-          parseGorgiasDate(gTicket.updated_datetime) ??
-          new Date())
+        ? (parseGorgiasDate(times.closed_datetime) ?? parseGorgiasDate(times.updated_datetime) ?? new Date())
         : new Date();
     await this.d.tickets.setStatusFromIntegration(ticketId, next, at);
   }

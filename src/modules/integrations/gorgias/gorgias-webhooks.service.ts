@@ -119,16 +119,18 @@ export class GorgiasWebhooksService {
     }
     const link = await this.d.links.byExternal('ticket', gTicketId);
     if (!link) return { skipped: 'ticket link vanished' };
-    // What Gorgias says now, recorded first so the reopening it causes here is not pushed back.
-    if (payload.ticket.status === 'open' || payload.ticket.status === 'closed') {
-      await this.d.links.updateState('ticket', link.entityId, { externalStatus: payload.ticket.status });
-    }
     const message = await this.messageOf(payload);
+    // A hook only ever reopens: closing here is final, so closes come from the import (which
+    // sees the whole ticket), never from a message's snapshot of its ticket.
+    const status = payload.ticket.status === 'open' ? 'open' : null;
     return this.d.locks.withTicket(gTicketId, async () => {
       // A push of ours may have written this message's link while we waited for the lock.
       if (await this.d.links.byExternal('message', gMessageId)) return { skipped: 'known message' };
       try {
+        // Gorgias' status as the hook saw it, recorded first so what it causes here is not pushed back.
+        const follow = await this.d.importer.prepareStatus(link.entityId, status);
         const added = await this.d.importer.addMessages(link.entityId, [message]);
+        if (follow) await this.d.importer.followStatus(link.entityId, status);
         return { imported: 'message', ticketId: link.entityId, added };
       } catch (err) {
         if (err instanceof NotFoundError) return { skipped: 'ticket deleted in the CRM' };
