@@ -219,6 +219,12 @@ export class FakeGorgias {
     return [...this.tickets.values()];
   }
 
+  /** Another app using the same account spends `n` requests of the current window. */
+  consume(n: number): void {
+    const now = Date.now();
+    for (let i = 0; i < n; i += 1) this.accepted.push(now);
+  }
+
   /** The next `times` requests matching `match` fail with `status`. */
   failNext(match: (r: { method: string; path: string }) => boolean, times: number, status = 500): void {
     this.failures.push({ match, left: times, status });

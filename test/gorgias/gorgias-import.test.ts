@@ -165,6 +165,7 @@ describe('Gorgias import under rate limits', () => {
     const app = await startGorgiasApp(fake, {
       GORGIAS_RATE_LIMIT: '5',
       GORGIAS_RATE_WINDOW_MS: '1000',
+      GORGIAS_RATE_MARGIN_MS: '600',
       GORGIAS_IMPORT_PAGE_SIZE: '2',
     });
     try {
@@ -193,6 +194,7 @@ describe('Gorgias import under rate limits', () => {
       app.startWorker();
       const lead = (await createAgent(app.container, { role: 'lead' })).auth;
       for (let i = 0; i < 5; i += 1) fake.seedTicket();
+      fake.consume(3); // the other app has just used this window up
       const started = await app.http.post('/api/gorgias/sync/tickets').set(lead).expect(202);
       const job = await waitForJob(app, lead, started.body.jobId);
       expect(job.result).toMatchObject({ created: 5 });

@@ -177,16 +177,20 @@ export class TicketsService {
   /**
    * A status change reported by an integration (no acting agent): the same rules as an agent's
    * change (a closed ticket is final), recorded in the status history with a null actor.
+   * `onlyFrom` makes it conditional: when the ticket's status is no longer one of those (someone
+   * changed it meanwhile), nothing happens.
    */
   async setStatusFromIntegration(
     id: string,
     status: TicketStatus,
-    at: Date = new Date(),
+    opts: { at?: Date; onlyFrom?: readonly TicketStatus[] } = {},
   ): Promise<TicketEntity> {
+    const at = opts.at ?? new Date();
     const { after, changed } = await this.db.transaction(async (tx) => {
       const current = await this.tickets.lock(tx, id);
       if (!current) throw new NotFoundError('Ticket');
       if (current.status === status) return { after: current, changed: null };
+      if (opts.onlyFrom && !opts.onlyFrom.includes(current.status)) return { after: current, changed: null };
       assertTicketEditable(current.status);
       const patch: TicketPatch = { status, ...statusEffects(current.status, status, at) };
       await this.tickets.recordStatusChange(tx, id, current.status, status, null, at);

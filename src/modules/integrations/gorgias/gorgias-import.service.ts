@@ -8,6 +8,7 @@ import type { Actor } from '../../../platform/security/actor';
 import type { CustomersService } from '../../customers/customers.service';
 import type { JobsService, RequestedJob } from '../../jobs/jobs.service';
 import type { MessagesService } from '../../tickets/messages.service';
+import type { TicketStatus } from '../../tickets/ticket.types';
 import type { TicketsService } from '../../tickets/tickets.service';
 import type { ExternalLinksRepository } from './external-links.repository';
 import type { GorgiasClient, GorgiasCustomer, GorgiasMessage, GorgiasTicket } from './gorgias.client';
@@ -201,15 +202,17 @@ export class GorgiasImportService {
       if (!ticketId) ticketId = await this.relinkOwnTicket(gTicket);
       let added: number;
       try {
-        let follow = true;
+        // From which statuses Gorgias' may be applied: a new ticket only from what the import
+        // itself leaves (new, or open after an agent's reply), so an agent's quick change wins.
+        let from: TicketStatus[] | null = ['new', 'open'];
         if (!ticketId) {
           ticketId = await this.createTicket(gTicket, messages);
           outcome = 'created';
         } else {
-          follow = await this.prepareStatus(ticketId, gTicket.status);
+          from = await this.prepareStatus(ticketId, gTicket.status);
         }
         added = await this.addMessages(ticketId, messages);
-        if (follow) await this.followStatus(ticketId, gTicket.status, gTicket);
+        if (from) await this.followStatus(ticketId, gTicket.status, from, gTicket);
       } catch (err) {
         if (err instanceof NotFoundError) {
           this.d.logger.info({ ticketId, gorgiasId: gId }, 'ticket deleted in the CRM; not re-imported');
@@ -337,39 +340,46 @@ export class GorgiasImportService {
   }
 
   /**
-   * Whether our ticket should follow Gorgias' status now, recording that status first (so the
-   * changes it causes here are not pushed back). Not when the CRM changed the status since the
-   * last sync and that change is still on its way to Gorgias: Gorgias' status is then the stale
-   * one, and the push will bring Gorgias in line instead.
+   * Whether our ticket may follow Gorgias' status, and from which of our statuses: the one it has
+   * now, or `open` (where a customer message the import adds may take it). Gorgias' status is
+   * recorded first, so the changes it causes here are not pushed back. Null — do not follow —
+   * when the CRM changed the status since the last sync and that change is still on its way to
+   * Gorgias: Gorgias' status is the stale one, and the push will bring Gorgias in line instead.
    */
-  async prepareStatus(ticketId: string, gStatus: string | null): Promise<boolean> {
-    if (gStatus !== 'open' && gStatus !== 'closed') return false;
+  async prepareStatus(ticketId: string, gStatus: string | null): Promise<TicketStatus[] | null> {
+    if (gStatus !== 'open' && gStatus !== 'closed') return null;
     const [ticket, link] = await Promise.all([
       this.d.tickets.get(ticketId),
       this.d.links.byEntity('ticket', ticketId),
     ]);
     const pushing = this.d.settings.push && this.d.client !== null;
-    const ours = toGorgiasStatus(ticket.status);
-    if (pushing && link?.externalStatus && link.externalStatus !== ours) return false;
+    if (pushing && link?.externalStatus && link.externalStatus !== toGorgiasStatus(ticket.status))
+      return null;
     await this.d.links.updateState('ticket', ticketId, { externalStatus: gStatus });
-    return true;
+    return [ticket.status, 'open'];
   }
 
-  /** Applies Gorgias' status (after the messages, which a closed ticket would refuse). */
+  /**
+   * Applies Gorgias' status after the messages (a closed ticket would refuse them), only if the
+   * ticket is still in one of the `from` statuses: a change an agent made meanwhile is newer
+   * than Gorgias' snapshot and wins. The check and the change happen under the row lock.
+   */
   async followStatus(
     ticketId: string,
     gStatus: string | null,
+    from: readonly TicketStatus[],
     times: Pick<GorgiasTicket, 'closed_datetime' | 'updated_datetime'> = {},
   ): Promise<void> {
     if (!gStatus) return;
     const ticket = await this.d.tickets.get(ticketId);
+    if (!from.includes(ticket.status)) return;
     const next = statusFromGorgias(gStatus, ticket.status);
     if (!next) return;
     const at =
       next === 'closed'
         ? (parseGorgiasDate(times.closed_datetime) ?? parseGorgiasDate(times.updated_datetime) ?? new Date())
         : new Date();
-    await this.d.tickets.setStatusFromIntegration(ticketId, next, at);
+    await this.d.tickets.setStatusFromIntegration(ticketId, next, { at, onlyFrom: [ticket.status] });
   }
 
   /**

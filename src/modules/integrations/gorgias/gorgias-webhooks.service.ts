@@ -128,9 +128,9 @@ export class GorgiasWebhooksService {
       if (await this.d.links.byExternal('message', gMessageId)) return { skipped: 'known message' };
       try {
         // Gorgias' status as the hook saw it, recorded first so what it causes here is not pushed back.
-        const follow = await this.d.importer.prepareStatus(link.entityId, status);
+        const from = await this.d.importer.prepareStatus(link.entityId, status);
         const added = await this.d.importer.addMessages(link.entityId, [message]);
-        if (follow) await this.d.importer.followStatus(link.entityId, status);
+        if (from) await this.d.importer.followStatus(link.entityId, status, from);
         return { imported: 'message', ticketId: link.entityId, added };
       } catch (err) {
         if (err instanceof NotFoundError) return { skipped: 'ticket deleted in the CRM' };

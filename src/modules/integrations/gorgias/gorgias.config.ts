@@ -20,7 +20,7 @@ export interface GorgiasSettings {
   /** Push CRM tickets, replies, notes and status changes to Gorgias. */
   push: boolean;
   /** Client-side limit shared by every process: `limit` requests per sliding `windowMs`. */
-  rateLimit: { limit: number; windowMs: number; maxWaitMs: number };
+  rateLimit: { limit: number; windowMs: number; maxWaitMs: number; marginMs?: number };
   timeoutMs: number;
   /** Tickets per page when importing (Gorgias allows up to 100). */
   pageSize: number;
@@ -44,6 +44,7 @@ const shape = {
   GORGIAS_RATE_LIMIT: envInt(40, 1, 10_000),
   GORGIAS_RATE_WINDOW_MS: envInt(20_000, 100),
   GORGIAS_RATE_MAX_WAIT_MS: envInt(120_000, 100),
+  GORGIAS_RATE_MARGIN_MS: envOptional(z.coerce.number().int().min(0).max(60_000)),
   GORGIAS_TIMEOUT_MS: envInt(15_000, 100),
   GORGIAS_IMPORT_PAGE_SIZE: envInt(100, 1, 100),
   GORGIAS_RECONCILE_EVERY_MINUTES: envInt(0, 0, 7 * 24 * 60),
@@ -92,6 +93,7 @@ export const gorgiasSection: EnvSection<{ gorgias: GorgiasSettings }> = {
             limit: env.GORGIAS_RATE_LIMIT,
             windowMs: env.GORGIAS_RATE_WINDOW_MS,
             maxWaitMs: env.GORGIAS_RATE_MAX_WAIT_MS,
+            ...(env.GORGIAS_RATE_MARGIN_MS !== undefined ? { marginMs: env.GORGIAS_RATE_MARGIN_MS } : {}),
           },
           timeoutMs: env.GORGIAS_TIMEOUT_MS,
           pageSize: env.GORGIAS_IMPORT_PAGE_SIZE,
