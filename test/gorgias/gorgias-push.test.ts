@@ -52,7 +52,10 @@ describe('Gorgias push', () => {
     // The customer's message already happened: recorded, not sent.
     expect(first?.sent_datetime).toEqual(expect.any(String));
 
-    const link = await app.http.get(`/api/tickets/${ticket.id}/gorgias-link`).set(agent.auth).expect(200);
+    const link = await eventually(async () => {
+      const res = await app.http.get(`/api/tickets/${ticket.id}/gorgias-link`).set(agent.auth);
+      return res.status === 200 ? res : null;
+    }, 'the link to be stored');
     expect(link.body).toEqual({ url: `https://acme.gorgias.com/app/ticket/${g.id}`, gorgiasTicketId: g.id });
     await eventually(async () => (await links(app, 'message')).length === 1, 'the first message link');
     const [messageLink] = await links(app, 'message');
@@ -109,6 +112,28 @@ describe('Gorgias push', () => {
     await gorgiasQueueIdle(app);
     expect(puts().map((r) => r.body)).toEqual([{ status: 'closed' }, { status: 'open' }]);
     expect((await links(app, 'ticket')).find((l) => l.entity_id === ticket.id)?.external_status).toBe('open');
+  });
+
+  test('when the status changes while the ticket is still being created in Gorgias, then Gorgias ends with the new status', async () => {
+    fake.postAnswerDelayMs = 300; // the creation is in flight for a while
+    try {
+      const ticket = await createCrmTicket('Quick solve', 'Never mind, found it.');
+      await eventually(
+        async () => fake.allTickets().find((t) => t.external_id === ticket.id),
+        'the creation',
+      );
+      await app.http
+        .patch(`/api/tickets/${ticket.id}`)
+        .set(agent.auth)
+        .send({ status: 'solved' })
+        .expect(200);
+      const g = await gorgiasTicketOf(ticket.id);
+      await eventually(async () => g.status === 'closed', 'Gorgias to end closed');
+      await gorgiasQueueIdle(app);
+      expect(g.status).toBe('closed');
+    } finally {
+      fake.postAnswerDelayMs = 0;
+    }
   });
 
   test('when a push runs again (a retried job), then Gorgias still has each object once', async () => {

@@ -128,19 +128,14 @@ export class GorgiasPushService {
 
   /** Makes Gorgias' status (open|closed) match the ticket's current status. */
   async pushStatus(ticketId: string): Promise<PushResult> {
-    if (!(await this.d.links.byEntity('ticket', ticketId))) {
-      // Not in Gorgias yet: creating it carries the current status.
-      const gorgiasTicketId = await this.ensureTicket(ticketId);
-      return { pushed: 'ticket', gorgiasTicketId };
-    }
-    const first = await this.d.links.byEntity('ticket', ticketId);
-    if (!first) return { skipped: 'not linked' };
-    return this.d.locks.withTicket(first.externalId, async () => {
+    // Not in Gorgias yet: created now (with the status of this moment), or by a creation in
+    // flight that may carry an older status, so the comparison below runs in every case.
+    const gorgiasTicketId = await this.ensureTicket(ticketId);
+    return this.d.locks.withTicket(String(gorgiasTicketId), async () => {
       const link = await this.d.links.byEntity('ticket', ticketId);
       if (!link) return { skipped: 'not linked' };
       const ticket = await this.d.tickets.get(ticketId);
       const status = toGorgiasStatus(ticket.status);
-      const gorgiasTicketId = Number(link.externalId);
       if (link.externalStatus === status) return { skipped: `already ${status} in Gorgias` };
       await this.client().updateTicket(gorgiasTicketId, { status });
       await this.d.links.updateState('ticket', ticketId, { externalStatus: status });
