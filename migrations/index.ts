@@ -4,6 +4,7 @@ import { SlaEngine1763900000000 } from './1763900000000-SlaEngine';
 import { Assignment1764000000000 } from './1764000000000-Assignment';
 import { Intelligence1764100000000 } from './1764100000000-Intelligence';
 import { SmartOrderWithCustomerValue1764190000000 } from './1764190000000-SmartOrderWithCustomerValue';
+import { GorgiasSync1764500000000 } from './1764500000000-GorgiasSync';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -16,4 +17,5 @@ export const migrations = [
   Intelligence1764100000000,
   SmartOrderWithCustomerValue1764190000000,
   SlackNotifications1764400000000,
+  GorgiasSync1764500000000,
 ];

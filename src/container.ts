@@ -45,6 +45,7 @@ import { slaRoutes } from './modules/sla/sla.routes';
 import { SlaService, systemTime } from './modules/sla/sla.service';
 import { createIntelligence } from './modules/intelligence/intelligence.module';
 import type { IntelligenceService } from './modules/intelligence/intelligence.service';
+import { createGorgiasModule, type GorgiasServices } from './modules/integrations/gorgias/gorgias.module';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -64,6 +65,7 @@ export interface Services {
   slaMonitor: SlaMonitor;
   assignment: AssignmentService;
   intelligence: IntelligenceService;
+  gorgias: GorgiasServices;
 }
 
 /** A feature's contribution: routes for the API, job handlers and schedules for the worker. */
@@ -222,6 +224,21 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   if (config.assignment.auto) registerAssignmentListeners(events, queues, backlog);
   const assignmentWork = assignmentJobs(config, assignment, backlog);
 
+  // Gorgias (issue 11): two-way ticket sync through a shared rate limiter.
+  const gorgias = createGorgiasModule({
+    settings: config.gorgias,
+    db,
+    redis,
+    keys,
+    queues,
+    events,
+    logger,
+    tickets,
+    messages,
+    customers,
+    jobs,
+  });
+
   const services: Services = {
     auth,
     agents,
@@ -234,6 +251,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     slaMonitor,
     assignment,
     intelligence: intelligence.service,
+    gorgias: gorgias.services,
   };
   // What each feature contributes to the API and the worker. A feature adds one entry here.
   const features: FeatureParts[] = [
@@ -254,6 +272,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     { routes: slaRoutes(sla), ...slaWork },
     { routes: slack.routes, handlers: slack.jobHandlers, schedules: slack.schedules },
     { routes: intelligence.routes, handlers: intelligence.jobHandlers, schedules: intelligence.schedules },
+    { routes: gorgias.routes, handlers: gorgias.jobHandlers, schedules: gorgias.schedules },
   ];
   const routes: AnyRoute[] = features.flatMap((f) => f.routes ?? []);
   const jobHandlers: JobHandlers = Object.assign({}, ...features.map((f) => f.handlers ?? {}));

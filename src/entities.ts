@@ -4,6 +4,11 @@ import { RefreshTokenEntity } from './modules/auth/refresh-token.entity';
 import { CustomerEntity } from './modules/customers/customer.entity';
 import { MessageEntity } from './modules/tickets/message.entity';
 import { TicketEntity } from './modules/tickets/ticket.entity';
+import { ExternalLinkEntity } from './modules/integrations/gorgias/external-link.entity';
+import {
+  GorgiasImportRunEntity,
+  GorgiasWebhookDeliveryEntity,
+} from './modules/integrations/gorgias/gorgias-sync.entity';
 
 /** Every typeorm entity; a module adds its entities here. */
 export const entities = [
@@ -13,4 +18,7 @@ export const entities = [
   TicketEntity,
   MessageEntity,
   TicketAssignmentEntity,
+  ExternalLinkEntity,
+  GorgiasImportRunEntity,
+  GorgiasWebhookDeliveryEntity,
 ];

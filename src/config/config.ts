@@ -6,6 +6,7 @@ import { slackSection } from '../modules/integrations/slack/slack.config';
 import { slaSection } from '../modules/sla/sla.config';
 import { assignmentSection } from '../modules/assignment/assignment.config';
 import { intelligenceSection } from '../modules/intelligence/intelligence.config';
+import { gorgiasSection } from '../modules/integrations/gorgias/gorgias.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -18,6 +19,7 @@ const sections = {
   sla: slaSection,
   assignment: assignmentSection,
   intelligence: intelligenceSection,
+  gorgias: gorgiasSection,
 };
 
 type Sections = typeof sections;

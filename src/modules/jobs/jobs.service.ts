@@ -56,10 +56,14 @@ export class JobsService {
 
   async status(actor: Actor, publicId: string): Promise<JobStatus> {
     const [queueName, id] = splitId(publicId);
-    const job = queueName && id ? await this.queues.queue(queueName).getJob(id) : null;
+    let job = queueName && id ? await this.queues.queue(queueName).getJob(id) : null;
     const requester = (job?.data as Partial<RequestedJob> | undefined)?.requesterId;
     if (!job || (!isLeadOrAdmin(actor) && requester !== actor.id)) throw new NotFoundError('Job');
     const bullState = await job.getState();
+    // The job may have finished between the two reads: read it again for its result or error.
+    if ((bullState === 'completed' || bullState === 'failed') && queueName && id) {
+      job = (await this.queues.queue(queueName).getJob(id)) ?? job;
+    }
     const state: JobState =
       bullState === 'completed'
         ? 'completed'

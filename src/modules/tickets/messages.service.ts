@@ -18,6 +18,7 @@ import {
 import type { TicketStatus } from './ticket.types';
 import type { CreateMessageInput, ListMessagesInput, UpdateMessageInput } from './tickets.schemas';
 import type { TicketPatch, TicketsRepository } from './tickets.repository';
+import type { IntegrationWriteOptions } from './tickets.service';
 
 export interface ExternalMessage {
   authorType: 'agent' | 'customer';
@@ -55,11 +56,20 @@ export class MessagesService {
   }
 
   /** The same rules for messages arriving from an integration (no acting agent). */
-  addFromIntegration(ticketId: string, message: ExternalMessage): Promise<MessageEntity> {
-    return this.write(ticketId, null, message);
+  addFromIntegration(
+    ticketId: string,
+    message: ExternalMessage,
+    opts: IntegrationWriteOptions<MessageEntity> = {},
+  ): Promise<MessageEntity> {
+    return this.write(ticketId, null, message, opts);
   }
 
-  private async write(ticketId: string, actor: Actor | null, input: ExternalMessage): Promise<MessageEntity> {
+  private async write(
+    ticketId: string,
+    actor: Actor | null,
+    input: ExternalMessage,
+    opts: IntegrationWriteOptions<MessageEntity> = {},
+  ): Promise<MessageEntity> {
     const { message, statusChange } = await this.db.transaction(async (tx) => {
       const ticket = await this.tickets.lock(tx, ticketId);
       if (!ticket) throw new NotFoundError('Ticket');
@@ -96,6 +106,7 @@ export class MessagesService {
       const updated = await this.tickets.update(tx, ticketId, patch);
       if (statusChange) await this.hooks.afterUpdate(tx, ticket, updated);
       await this.hooks.afterMessage(tx, updated, message);
+      await opts.inTransaction?.(tx, message);
       return { message, statusChange };
     });
     this.events.publish('message.created', {
@@ -174,6 +185,25 @@ export class MessagesService {
     const message = await this.messages.markRead(messageId, actor.id);
     if (!message) throw new NotFoundError('Message');
     return message;
+  }
+
+  /** For integrations (no acting agent): one live message, internal or not. */
+  async getForIntegration(messageId: string): Promise<MessageEntity> {
+    const message = await this.messages.findById(messageId);
+    if (!message) throw new NotFoundError('Message');
+    return message;
+  }
+
+  /** For integrations: every live message of a ticket, notes included, oldest first. */
+  async allForIntegration(ticketId: string): Promise<MessageEntity[]> {
+    const all: MessageEntity[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.messages.list(ticketId, { includeInternal: true, limit: 100, cursor });
+      all.push(...page.data);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
   }
 
   lastMessageId(ticketId: string): Promise<string | null> {

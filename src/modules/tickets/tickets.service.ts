@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   ConflictError,
   ForbiddenError,
@@ -15,7 +15,7 @@ import type { TicketEntity } from './ticket.entity';
 import { assertCanWork } from './ticket-access';
 import type { TicketHooks } from './ticket-hooks';
 import { assertTicketEditable, statusEffects } from './ticket-status';
-import type { TicketChanges } from './ticket.types';
+import type { TicketChanges, TicketStatus } from './ticket.types';
 import type { CreateTicketInput, ListTicketsInput, UpdateTicketInput } from './tickets.schemas';
 import type { TicketPatch, TicketsRepository } from './tickets.repository';
 
@@ -26,6 +26,12 @@ export interface TicketView {
   ticket: TicketEntity;
   customer: CustomerEntity;
   enrichment?: Record<string, unknown>;
+}
+
+/** Options for writes made by integrations. */
+export interface IntegrationWriteOptions<T> {
+  /** Runs inside the write's transaction (e.g. to record the external id with the row). */
+  inTransaction?: (tx: EntityManager, row: T) => Promise<void>;
 }
 
 export class TicketsService {
@@ -42,7 +48,11 @@ export class TicketsService {
    * Creates a ticket, its customer when given by email, and its first message, in one
    * transaction. `createdAt` (imports) is for leads and admins.
    */
-  async create(actor: Actor | null, input: CreateTicketInput): Promise<TicketEntity> {
+  async create(
+    actor: Actor | null,
+    input: CreateTicketInput,
+    opts: IntegrationWriteOptions<TicketEntity> = {},
+  ): Promise<TicketEntity> {
     if (input.createdAt && actor && !isLeadOrAdmin(actor)) {
       throw new ForbiddenError('Only admins and leads may set createdAt (imports)');
     }
@@ -95,6 +105,7 @@ export class TicketsService {
         await this.hooks.afterMessage(tx, created, message);
       }
       await this.customers.touchLastContact(tx, customer.id, createdAt);
+      await opts.inTransaction?.(tx, created);
       return created;
     });
     this.events.publish('ticket.created', {
@@ -104,6 +115,7 @@ export class TicketsService {
       priority: ticket.priority,
       channel: ticket.channel,
       actorId: actor?.id ?? null,
+      imported: input.createdAt !== undefined,
     });
     return ticket;
   }
@@ -186,6 +198,35 @@ export class TicketsService {
     if (Object.keys(changes).length > 0) {
       this.events.publish('ticket.updated', { ticketId: id, changes, actorId: actor.id });
     }
+    return after;
+  }
+
+  /**
+   * A status change reported by an integration (no acting agent): the same rules as an agent's
+   * change (a closed ticket is final), recorded in the status history with a null actor.
+   * `onlyFrom` makes it conditional: when the ticket's status is no longer one of those (someone
+   * changed it meanwhile), nothing happens.
+   */
+  async setStatusFromIntegration(
+    id: string,
+    status: TicketStatus,
+    opts: { at?: Date; onlyFrom?: readonly TicketStatus[] } = {},
+  ): Promise<TicketEntity> {
+    const at = opts.at ?? new Date();
+    const { after, changed } = await this.db.transaction(async (tx) => {
+      const current = await this.tickets.lock(tx, id);
+      if (!current) throw new NotFoundError('Ticket');
+      if (current.status === status) return { after: current, changed: null };
+      if (opts.onlyFrom && !opts.onlyFrom.includes(current.status)) return { after: current, changed: null };
+      assertTicketEditable(current.status);
+      const patch: TicketPatch = { status, ...statusEffects(current.status, status, at) };
+      await this.tickets.recordStatusChange(tx, id, current.status, status, null, at);
+      const updated = await this.tickets.update(tx, id, patch);
+      await this.hooks.afterUpdate(tx, current, updated);
+      return { after: updated, changed: [current.status, status] as [TicketStatus, TicketStatus] };
+    });
+    if (changed)
+      this.events.publish('ticket.updated', { ticketId: id, changes: { status: changed }, actorId: null });
     return after;
   }
 

@@ -14,6 +14,8 @@ export interface DomainEventMap {
     priority: string;
     channel: string;
     actorId: string | null;
+    /** Created with a historical createdAt (an import): alerts about "new" work skip it. */
+    imported: boolean;
   };
   'ticket.updated': { ticketId: string; changes: TicketChanges; actorId: string | null };
   'ticket.deleted': { ticketId: string; actorId: string | null };

@@ -1,4 +1,8 @@
 import type { SlackAlertJob } from '../../modules/integrations/slack/slack.types';
+import type {
+  MessageCreatedPayload,
+  TicketCreatedPayload,
+} from '../../modules/integrations/gorgias/gorgias.schemas';
 
 /**
  * Every queue and the job names it carries, in one place. Payload types are keyed by job name.
@@ -19,6 +23,16 @@ export const queueJobs = {
     'intelligence.categorize-ticket',
     'intelligence.refresh-profile',
     'intelligence.retrain-categorizer',
+  ],
+  gorgias: [
+    'gorgias.import-tickets',
+    'gorgias.push-ticket',
+    'gorgias.push-message',
+    'gorgias.push-status',
+    'gorgias.webhook-ticket-created',
+    'gorgias.webhook-message-created',
+    'gorgias.prune-deliveries',
+    'gorgias.reconcile',
   ],
 } as const;
 
@@ -41,6 +55,15 @@ export interface JobPayloads {
   'intelligence.categorize-ticket': { ticketId: string };
   'intelligence.refresh-profile': { customerId: string };
   'intelligence.retrain-categorizer': Record<string, never>;
+  // Gorgias (issue 11)
+  'gorgias.import-tickets': { runId: string; requesterId: string | null };
+  'gorgias.push-ticket': { ticketId: string };
+  'gorgias.push-message': { messageId: string };
+  'gorgias.push-status': { ticketId: string };
+  'gorgias.webhook-ticket-created': TicketCreatedPayload;
+  'gorgias.webhook-message-created': MessageCreatedPayload;
+  'gorgias.prune-deliveries': Record<string, never>;
+  'gorgias.reconcile': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;

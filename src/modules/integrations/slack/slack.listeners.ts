@@ -45,6 +45,8 @@ export function registerSlackListeners(
   }
 
   events.on('ticket.created', async (p) => {
+    // Imported history is not news: no "new urgent ticket" or churn alert for it.
+    if (p.imported) return;
     if (p.priority === 'urgent') await enqueue({ kind: 'urgent_ticket', ticketId: p.ticketId });
     const risk = await churn.riskFor(p.customerId).catch((err: unknown) => {
       logger.debug({ err, customerId: p.customerId }, 'churn risk unavailable for the Slack alert');
