@@ -29,6 +29,7 @@ import { ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { JobsService } from './modules/jobs/jobs.service';
+import { createShopifyModule, type ShopifyModule } from './modules/integrations/shopify/shopify.module';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -43,6 +44,8 @@ export interface Services {
   tickets: TicketsService;
   messages: MessagesService;
   jobs: JobsService;
+  /** Shopify webhooks, sync, orders; `shopify.orders` is the intelligence's OrderSummarySource. */
+  shopify: ShopifyModule;
 }
 
 export interface Container {
@@ -111,7 +114,9 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   const jobs = new JobsService(queues, events);
 
-  const services: Services = { auth, agents, customers, tickets, messages, jobs };
+  const shopify = createShopifyModule({ config, db, redis, keys, queues, events, jobs, logger });
+
+  const services: Services = { auth, agents, customers, tickets, messages, jobs, shopify };
   const routes: AnyRoute[] = [
     ...authRoutes(auth, agents),
     ...agentRoutes(agents),
@@ -119,15 +124,18 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     ...ticketRoutes(tickets),
     ...messageRoutes(messages),
     ...jobRoutes(jobs),
+    ...shopify.routes,
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
+    ...shopify.jobHandlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
+    ...shopify.schedules,
   ];
 
-  const onClose: Array<() => Promise<void>> = [];
+  const onClose: Array<() => Promise<void>> = [() => shopify.close()];
   const container: Container = {
     config,
     logger,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authSection, coreSection, demoSection, storageSection } from './config.schema';
 import type { EnvSection } from './env-section';
+import { shopifySection } from '../modules/integrations/shopify/shopify.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -8,6 +9,7 @@ const sections = {
   storage: storageSection,
   auth: authSection,
   demo: demoSection,
+  shopify: shopifySection,
 };
 
 type Sections = typeof sections;

@@ -31,6 +31,8 @@ export class QueueService {
   private readonly queues = new Map<QueueName, Queue>();
   private client?: Redis;
   private subscriber?: Redis;
+  /** One blocking connection per processing queue; bull does not close connections it got from createClient. */
+  private readonly blocking: Redis[] = [];
 
   constructor(
     private readonly redisUrl: string,
@@ -108,6 +110,7 @@ export class QueueService {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
     await Promise.all([this.client?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
+    for (const c of this.blocking.splice(0)) c.disconnect();
   }
 
   private connection(type: 'client' | 'subscriber' | 'bclient'): Redis {
@@ -115,6 +118,8 @@ export class QueueService {
     const opts = { enableReadyCheck: false, maxRetriesPerRequest: null };
     if (type === 'client') return (this.client ??= new Redis(this.redisUrl, { maxRetriesPerRequest: null }));
     if (type === 'subscriber') return (this.subscriber ??= new Redis(this.redisUrl, opts));
-    return new Redis(this.redisUrl, opts);
+    const blocking = new Redis(this.redisUrl, opts);
+    this.blocking.push(blocking);
+    return blocking;
   }
 }
