@@ -109,7 +109,8 @@ export class FakeShopify {
   delayMs = 0;
 
   private server?: Server;
-  private clock = Date.parse('2026-10-01T12:00:00Z');
+  /** Simulated time (whole seconds), starting a month ago. */
+  private clock = Math.floor((Date.now() - 30 * 24 * 3600 * 1000) / 1000) * 1000;
   private nextCustomerId = 7_000_000_001;
   private nextOrderId = 5_000_000_001;
   private orderNumber = 1001;
@@ -149,6 +150,10 @@ export class FakeShopify {
   tick(ms = 60_000): string {
     this.clock += ms;
     return shopifyTime(this.clock);
+  }
+
+  setClock(ms: number): void {
+    this.clock = Math.floor(ms / 1000) * 1000;
   }
 
   addCustomer(fields: Partial<FakeCustomer> = {}): FakeCustomer {

@@ -126,6 +126,23 @@ export interface AuditRow {
   created_at: Date;
 }
 
+/**
+ * typeorm answers UPDATE/DELETE … RETURNING with `[rows, affectedCount]` (INSERT and SELECT
+ * with the rows): this gives the rows either way.
+ */
+async function returning<T>(q: DataSource | EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const result: unknown = await q.query(sql, params);
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
 const SUMMARY_COLUMNS = `customer_id, orders_count, total_spent::text AS total_spent, currency, first_order_at,
   last_order_at, updated_at`;
 const ORDER_COLUMNS = `shopify_order_id, name, total_price::text AS total_price, currency, financial_status,
@@ -229,7 +246,8 @@ export class ShopifyRepository {
   }
 
   async pruneDeliveries(olderThanDays: number): Promise<number> {
-    const rows: unknown[] = await this.db.query(
+    const rows: unknown[] = await returning(
+      this.db,
       `DELETE FROM shopify_webhook_deliveries
         WHERE status <> 'received' AND received_at < now() - make_interval(days => $1)
         RETURNING 1`,
@@ -314,7 +332,8 @@ export class ShopifyRepository {
 
   /** Forgets a Shopify id: the customer (and tickets) stay, without the link. */
   async unlinkShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<string[]> {
-    const rows: Array<{ id: string }> = await tx.query(
+    const rows: Array<{ id: string }> = await returning(
+      tx,
       `UPDATE customers
           SET shopify_customer_id = NULL, shopify_shop = NULL, shopify_updated_at = NULL, updated_at = now()
         WHERE shopify_customer_id = $1 RETURNING id`,
@@ -376,7 +395,8 @@ export class ShopifyRepository {
   }
 
   async deleteOrder(tx: EntityManager, shop: string, shopifyOrderId: string): Promise<string | null> {
-    const rows: Array<{ customer_id: string | null }> = await tx.query(
+    const rows: Array<{ customer_id: string | null }> = await returning(
+      tx,
       `DELETE FROM shopify_orders WHERE shop = $1 AND shopify_order_id = $2 RETURNING customer_id`,
       [shop, shopifyOrderId],
     );
@@ -398,7 +418,8 @@ export class ShopifyRepository {
     shopifyCustomerId: string,
     customerId: string,
   ): Promise<number> {
-    const rows: unknown[] = await tx.query(
+    const rows: unknown[] = await returning(
+      tx,
       `UPDATE shopify_orders SET customer_id = $3
         WHERE shop = $1 AND shopify_customer_id = $2 AND customer_id IS NULL RETURNING 1`,
       [shop, shopifyCustomerId, customerId],
@@ -508,7 +529,8 @@ export class ShopifyRepository {
     id: string,
     p: { phase: SyncPhase; cursor: PageParams | null; customers: number; orders: number },
   ): Promise<SyncRunRow> {
-    const rows: SyncRunRow[] = await this.db.query(
+    const rows: SyncRunRow[] = await returning(
+      this.db,
       `UPDATE shopify_sync_runs
           SET phase = $2, page_cursor = $3::jsonb, pages_done = pages_done + 1,
               customers_done = customers_done + $4, orders_done = orders_done + $5
@@ -666,7 +688,8 @@ export class ShopifyRepository {
         WHERE id = $1`,
       [customerId],
     );
-    const messages: unknown[] = await tx.query(
+    const messages: unknown[] = await returning(
+      tx,
       `UPDATE messages m SET body = '[redacted]', body_html = NULL, attachments = '[]'::jsonb, updated_at = now()
          FROM tickets t
         WHERE m.ticket_id = t.id AND m.author_type = 'customer'
@@ -675,7 +698,8 @@ export class ShopifyRepository {
         RETURNING 1`,
       [customerId],
     );
-    const exports: unknown[] = await tx.query(
+    const exports: unknown[] = await returning(
+      tx,
       `DELETE FROM shopify_data_exports WHERE customer_id = $1 RETURNING 1`,
       [customerId],
     );
@@ -683,9 +707,11 @@ export class ShopifyRepository {
   }
 
   async deleteExportsOfShop(tx: EntityManager, shop: string): Promise<number> {
-    const rows: unknown[] = await tx.query(`DELETE FROM shopify_data_exports WHERE shop = $1 RETURNING 1`, [
-      shop,
-    ]);
+    const rows: unknown[] = await returning(
+      tx,
+      `DELETE FROM shopify_data_exports WHERE shop = $1 RETURNING 1`,
+      [shop],
+    );
     return rows.length;
   }
 
