@@ -5,7 +5,6 @@ import { startTestApp, type TestApp } from '../setup/test-app';
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp(); // no SHOPIFY_* keys at all
-  app.startWorker();
 });
 afterAll(async () => {
   await app.stop();
@@ -38,4 +37,20 @@ test('when no shop is configured, then everything else works and nothing is reco
   expect(rows[0]?.n).toBe(0);
   // Past compliance exports stay readable by admins even with the integration switched off.
   await app.http.get('/api/shopify/exports').set(auth).expect(200);
+});
+
+test('when the API document is read, then every Shopify route is described', async () => {
+  const res = await app.http.get('/openapi.json').expect(200);
+  const paths = Object.keys(res.body.paths as Record<string, unknown>);
+  expect(paths).toEqual(
+    expect.arrayContaining([
+      '/api/shopify/webhooks/customers',
+      '/api/shopify/webhooks/orders',
+      '/api/shopify/sync/customers',
+      '/api/customers/{id}/orders',
+      '/api/shopify/exports',
+      '/api/shopify/exports/{id}',
+      '/api/shopify/compliance/audit',
+    ]),
+  );
 });

@@ -169,6 +169,21 @@ describe('delivery semantics', () => {
   });
 });
 
+describe('recovery', () => {
+  test('when a recorded delivery lost its job, then the sweep enqueues it again and it is processed', async () => {
+    const shopper = fake.addCustomer({ first_name: 'Stranded' });
+    await app.container.db.query(
+      `INSERT INTO shopify_webhook_deliveries (webhook_id, topic, shop_domain, received_at, payload)
+       VALUES ($1, 'customers/create', $2, now() - interval '10 minutes', $3::jsonb)`,
+      ['stranded-delivery-1', fake.shop, JSON.stringify(shopper)],
+    );
+    await app.container.queues.add('shopify.sweep-deliveries', {});
+    await settle(app);
+    const [row] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    expect(row?.name).toMatch(/^Stranded /);
+  });
+});
+
 describe('a storm of concurrent, duplicated, reordered deliveries', () => {
   test('when every version of ten shoppers is delivered three times at once in random order, then each shopper is exactly one customer holding the newest data', async () => {
     // One shopper already exists in the CRM (from a ticket), under a differently-cased email.

@@ -1,7 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
-import { UnauthorizedError, ValidationError } from '../../../platform/errors/app-error';
+import { UnauthorizedError, UnavailableError, ValidationError } from '../../../platform/errors/app-error';
 import type { Logger } from '../../../platform/logging/logger';
 import type { DeliveryRecorder } from './delivery-recorder';
 import type { ShopifySettings } from './shopify.config';
@@ -98,15 +98,23 @@ export class ShopifyWebhooksService {
       ]);
     }
     const triggeredAt = h['x-shopify-triggered-at'];
-    const outcome = await this.recorder.record({
-      webhookId: h['x-shopify-webhook-id'],
-      topic: h['x-shopify-topic'],
-      shopDomain: h['x-shopify-shop-domain'],
-      eventId: h['x-shopify-event-id'] ?? null,
-      apiVersion: h['x-shopify-api-version'] ?? null,
-      triggeredAt: triggeredAt ? new Date(triggeredAt) : null,
-      payload: rawBody.toString('utf8'),
-    });
+    const outcome = await this.recorder
+      .record({
+        webhookId: h['x-shopify-webhook-id'],
+        topic: h['x-shopify-topic'],
+        shopDomain: h['x-shopify-shop-domain'],
+        eventId: h['x-shopify-event-id'] ?? null,
+        apiVersion: h['x-shopify-api-version'] ?? null,
+        triggeredAt: triggeredAt ? new Date(triggeredAt) : null,
+        payload: rawBody.toString('utf8'),
+      })
+      .catch(() => {
+        // Not acknowledged, so Shopify retries it; the recorder logged the cause.
+        throw new UnavailableError(
+          'The delivery could not be recorded; retry later',
+          'delivery_not_recorded',
+        );
+      });
     return { received: true, duplicate: outcome === 'duplicate', ignored: false };
   }
 
