@@ -4,13 +4,13 @@
  */
 export const queueJobs = {
   maintenance: ['auth.prune-refresh-tokens'],
-  shopify: ['shopify.webhook', 'shopify.sync', 'shopify.reconcile', 'shopify.sweep-deliveries'],
+  shopify: ['shopify.webhooks', 'shopify.sync', 'shopify.reconcile', 'shopify.sweep-deliveries'],
 } as const;
 
 export interface JobPayloads {
   'auth.prune-refresh-tokens': Record<string, never>;
   // Shopify (issue 8)
-  'shopify.webhook': { webhookId: string };
+  'shopify.webhooks': { webhookIds: string[] };
   'shopify.sync': { runId: string; requesterId: string | null };
   'shopify.reconcile': { requesterId: null };
   'shopify.sweep-deliveries': Record<string, never>;

@@ -23,8 +23,8 @@ export interface RecorderOptions {
  * which is what keeps the acknowledgement fast; alone, a delivery is written at once.
  *
  * A delivery is acknowledged only after it is both recorded and enqueued. A repeat whose first
- * copy is still unprocessed is enqueued again (the job id makes that a no-op when the job
- * exists), so a copy whose enqueue failed is recovered by Shopify's own retry.
+ * copy is still unprocessed is enqueued again (processing skips what is already done), so a
+ * copy whose enqueue failed is recovered by Shopify's own retry.
  */
 export class DeliveryRecorder {
   private readonly waiting: Waiting[] = [];

@@ -34,6 +34,9 @@ const topicsOf: Record<WebhookReceiver, readonly string[]> = {
   orders: orderTopics,
 };
 
+/** Deliveries of one batch applied at once (each takes a pool connection while it runs). */
+const batchConcurrency = 4;
+
 /** A delivery Shopify signed but we cannot use: recorded as failed, never retried. */
 class UnusableDelivery extends Error {}
 
@@ -49,7 +52,7 @@ function parse<S extends z.ZodType>(schema: S, payload: unknown): z.output<S> {
 /**
  * Webhooks in. The request path only verifies the signature on the raw bytes, records the
  * delivery id and enqueues it (see DeliveryRecorder); the work happens in the
- * `shopify.webhook` job, idempotently, since Shopify delivers late, twice and out of order.
+ * `shopify.webhooks` job, idempotently, since Shopify delivers late, twice and out of order.
  */
 export class ShopifyWebhooksService {
   private readonly secret?: KeyObject;
@@ -119,7 +122,39 @@ export class ShopifyWebhooksService {
   }
 
   /**
-   * The job: applies one recorded delivery. Safe to run twice (every effect is idempotent) and
+   * The `shopify.webhooks` job: applies a batch of recorded deliveries, a few at a time. When
+   * some fail, the job fails and is retried; the deliveries already done are skipped then.
+   */
+  async processBatch(
+    webhookIds: string[],
+    lastAttempt: boolean,
+  ): Promise<{ processed: number; failed: number; skipped: number }> {
+    const counts = { processed: 0, failed: 0, skipped: 0 };
+    const errors: Array<{ webhookId: string; err: unknown }> = [];
+    const queue = [...webhookIds];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          const { status } = await this.process(id, lastAttempt);
+          if (status === 'processed') counts.processed++;
+          else if (status === 'failed') counts.failed++;
+          else counts.skipped++;
+        } catch (err) {
+          errors.push({ webhookId: id, err });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(batchConcurrency, webhookIds.length) }, worker));
+    if (errors.length > 0) {
+      for (const e of errors)
+        this.logger.warn({ err: e.err, webhookId: e.webhookId }, 'shopify delivery failed');
+      throw new Error(`${errors.length} of ${webhookIds.length} deliveries failed; retrying them`);
+    }
+    return counts;
+  }
+
+  /**
+   * Applies one recorded delivery. Safe to run twice (every effect is idempotent) and
    * in any order (older `updated_at` never wins). Unusable payloads are marked failed, not retried.
    */
   async process(webhookId: string, lastAttempt: boolean): Promise<{ status: string; outcome: string }> {

@@ -28,7 +28,7 @@ export interface ShopifyDeps {
 }
 
 export type ShopifyJobName =
-  'shopify.webhook' | 'shopify.sync' | 'shopify.reconcile' | 'shopify.sweep-deliveries';
+  'shopify.webhooks' | 'shopify.sync' | 'shopify.reconcile' | 'shopify.sweep-deliveries';
 
 export interface ShopifyModule {
   customers: ShopifyCustomersService;
@@ -45,6 +45,8 @@ export interface ShopifyModule {
 
 /** Deliveries still unprocessed this long after arriving are enqueued again by the sweep. */
 const strandedAfterSeconds = 120;
+/** Most deliveries handled by one `shopify.webhooks` job. */
+const webhookBatch = 100;
 
 /** Builds the Shopify integration: one call from the composition root. */
 export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
@@ -70,16 +72,17 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
     logger,
   );
   const compliance = new ShopifyComplianceService(repo, orders, d.events);
+  // One job per recorded batch (not per delivery): under load that is one queue write and one
+  // job fetch for dozens of deliveries. Processing is idempotent, so a delivery enqueued twice
+  // (a repeat of an unprocessed one, the sweep) is simply skipped the second time.
   const enqueueWebhooks = async (webhookIds: string[]): Promise<void> => {
-    if (webhookIds.length === 0) return;
-    await d.queues.queue('shopify').addBulk(
-      webhookIds.map((webhookId) => ({
-        name: 'shopify.webhook',
-        data: { webhookId },
-        // The delivery id is the job id: enqueueing a delivery twice makes one job.
-        opts: { jobId: `webhook:${webhookId}`, removeOnComplete: true },
-      })),
-    );
+    for (let i = 0; i < webhookIds.length; i += webhookBatch) {
+      await d.queues.add(
+        'shopify.webhooks',
+        { webhookIds: webhookIds.slice(i, i + webhookBatch) },
+        { removeOnComplete: true },
+      );
+    }
   };
   const recorder = new DeliveryRecorder(repo, enqueueWebhooks, logger);
   const webhooks = new ShopifyWebhooksService(
@@ -105,9 +108,9 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
   );
 
   const jobHandlers: ShopifyModule['jobHandlers'] = {
-    'shopify.webhook': async (payload, job) => {
+    'shopify.webhooks': async (payload, job) => {
       const attempts = job.opts.attempts ?? 1;
-      return webhooks.process(payload.webhookId, job.attemptsMade + 1 >= attempts);
+      return webhooks.processBatch(payload.webhookIds, job.attemptsMade + 1 >= attempts);
     },
     'shopify.sync': (payload, job) => sync.runJob(payload.runId, job),
     'shopify.reconcile': (_payload, job) => sync.reconcile(job),

@@ -224,16 +224,6 @@ export class ShopifyRepository {
     );
   }
 
-  async deliveryStatus(
-    webhookId: string,
-  ): Promise<{ status: DeliveryStatus; outcome: string | null } | null> {
-    const rows: Array<{ status: DeliveryStatus; outcome: string | null }> = await this.db.query(
-      `SELECT status, outcome FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
-      [webhookId],
-    );
-    return rows[0] ?? null;
-  }
-
   /** Deliveries still waiting after `olderThanSeconds` (their job was lost): to enqueue again. */
   async strandedDeliveries(olderThanSeconds: number, limit: number): Promise<string[]> {
     const rows: Array<{ webhook_id: string }> = await this.db.query(
