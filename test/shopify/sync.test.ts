@@ -85,7 +85,7 @@ test('when the sync runs twice, then nothing is duplicated', async () => {
 
 test('when a sync is requested while one runs, then the running job is answered', async () => {
   fake.addCustomers(4);
-  fake.delayMs = 150;
+  fake.delayMs = 400; // the run takes seconds: the second request certainly finds it running
   const a = await app.http.post('/api/shopify/sync/customers').set(lead).expect(202);
   const b = await app.http.post('/api/shopify/sync/customers').set(lead).expect(202);
   expect(b.body).toMatchObject({ jobId: a.body.jobId, runId: a.body.runId, alreadyRunning: true });

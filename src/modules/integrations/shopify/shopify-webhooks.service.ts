@@ -100,7 +100,6 @@ export class ShopifyWebhooksService {
         { field: 'body', message: 'must be a JSON object' },
       ]);
     }
-    const triggeredAt = h['x-shopify-triggered-at'];
     const outcome = await this.recorder
       .record({
         webhookId: h['x-shopify-webhook-id'],
@@ -108,7 +107,7 @@ export class ShopifyWebhooksService {
         shopDomain: h['x-shopify-shop-domain'],
         eventId: h['x-shopify-event-id'] ?? null,
         apiVersion: h['x-shopify-api-version'] ?? null,
-        triggeredAt: triggeredAt ? new Date(triggeredAt) : null,
+        triggeredAt: h['x-shopify-triggered-at'],
         payload: rawBody.toString('utf8'),
       })
       .catch(() => {

@@ -138,10 +138,11 @@ export const WebhookHeaders = z.object({
   'x-shopify-shop-domain': z.string().trim().toLowerCase().min(1).max(255),
   'x-shopify-event-id': z.string().trim().max(200).optional(),
   'x-shopify-api-version': z.string().trim().max(20).optional(),
+  // Informational only: an odd value is dropped rather than refused (a refusal makes Shopify retry).
   'x-shopify-triggered-at': z
     .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a timestamp')
-    .optional(),
+    .optional()
+    .transform((s) => (s && !Number.isNaN(Date.parse(s)) ? new Date(s) : null)),
 });
 export type WebhookHeadersInput = z.output<typeof WebhookHeaders>;
 
