@@ -58,7 +58,7 @@ test('when a sync runs, then every page is followed through its Link cursor and 
   const customerId =
     (await customersWhere(app, 'shopify_customer_id = $1', [String(shoppers[0]?.id)]))[0]?.id ?? '';
   expect(await app.container.services.shopify.orders.orderSummary(customerId)).toMatchObject({
-    ordersCount: 1,
+    orderCount: 1,
     totalSpent: 20,
   });
 });

@@ -255,7 +255,7 @@ describe('orders', () => {
     await settle(app);
 
     const summary = await summaryOf(customer.id);
-    expect(summary).toMatchObject({ ordersCount: 2, totalSpent: 55.5, currency: 'USD' });
+    expect(summary).toMatchObject({ orderCount: 2, totalSpent: 55.5, currency: 'USD' });
     expect(summary?.lastOrderAt?.getTime()).toBe(Date.parse(b.created_at));
     const recent = await app.container.services.shopify.orders.recentOrders(customer.id);
     expect(recent.map((o) => o.name)).toEqual([c.name, b.name, a.name]);
@@ -273,7 +273,7 @@ describe('orders', () => {
     await settle(app);
     const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
     if (!customer) throw new Error('customer missing');
-    expect(await summaryOf(customer.id)).toMatchObject({ ordersCount: 1, totalSpent: 12 });
+    expect(await summaryOf(customer.id)).toMatchObject({ orderCount: 1, totalSpent: 12 });
   });
 
   test('when an order is deleted, then it no longer counts', async () => {
@@ -287,6 +287,6 @@ describe('orders', () => {
     await settle(app);
     const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
     if (!customer) throw new Error('customer missing');
-    expect(await summaryOf(customer.id)).toMatchObject({ ordersCount: 1, totalSpent: 5 });
+    expect(await summaryOf(customer.id)).toMatchObject({ orderCount: 1, totalSpent: 5 });
   });
 });

@@ -31,7 +31,7 @@ export class QueueService {
   private readonly queues = new Map<QueueName, Queue>();
   private client?: Redis;
   private subscriber?: Redis;
-  /** One blocking connection per processing queue; bull does not close connections it got from createClient. */
+  /** bull does not close connections it got from createClient, so we track and close them. */
   private readonly blocking: Redis[] = [];
 
   constructor(
@@ -109,8 +109,10 @@ export class QueueService {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
+    for (const b of this.blocking.splice(0)) b.disconnect();
     await Promise.all([this.client?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
-    for (const c of this.blocking.splice(0)) c.disconnect();
+    this.client = undefined;
+    this.subscriber = undefined;
   }
 
   private connection(type: 'client' | 'subscriber' | 'bclient'): Redis {

@@ -1,14 +1,15 @@
 /**
  * What other modules (the intelligence: churn, lifetime value, draft context) may read about a
  * customer's orders. Served from the CRM's own tables, kept current by Shopify webhooks, syncs
- * and reconciliation: never a network call, never fails because Shopify is down.
+ * and reconciliation: never a network call, never fails because Shopify is down. The shapes match
+ * the intelligence's ports (`OrderSummarySource.summaryFor`, `RecentOrdersSource.recentOrders`),
+ * so `services.shopify.orders` can be passed as both.
  */
 export interface OrderSummary {
-  customerId: string;
-  ordersCount: number;
+  orderCount: number;
   /** In `currency`; cancelled orders excluded. */
   totalSpent: number;
-  currency: string | null;
+  currency: string;
   firstOrderAt: Date | null;
   lastOrderAt: Date | null;
 }
@@ -16,9 +17,9 @@ export interface OrderSummary {
 /** The fields the intelligence contract (`POST /api/ml/draft` → `orders[]`) needs. */
 export interface RecentOrder {
   id: string;
-  name: string | null;
+  name: string;
   totalPrice: string;
-  currency: string | null;
+  currency: string;
   financialStatus: string | null;
   fulfillmentStatus: string | null;
   createdAt: string;
@@ -27,6 +28,8 @@ export interface RecentOrder {
 export interface OrderSummarySource {
   /** null when we know no orders for this customer. */
   orderSummary(customerId: string): Promise<OrderSummary | null>;
-  /** Newest first. */
+  /** The same, under the name the intelligence's port uses. */
+  summaryFor(customerId: string): Promise<OrderSummary | null>;
+  /** Newest first (cancelled ones included, flagged by their financial status). */
   recentOrders(customerId: string, limit?: number): Promise<RecentOrder[]>;
 }

@@ -109,22 +109,25 @@ export class ShopifyOrdersService implements OrderSummarySource {
     const row = await this.repo.summary(customerId);
     if (!row || row.orders_count === 0) return null;
     return {
-      customerId: row.customer_id,
-      ordersCount: row.orders_count,
+      orderCount: row.orders_count,
       totalSpent: Number(row.total_spent),
-      currency: row.currency,
+      currency: row.currency ?? '',
       firstOrderAt: row.first_order_at,
       lastOrderAt: row.last_order_at,
     };
+  }
+
+  summaryFor(customerId: string): Promise<OrderSummary | null> {
+    return this.orderSummary(customerId);
   }
 
   async recentOrders(customerId: string, limit = 5): Promise<RecentOrder[]> {
     const rows = await this.repo.recentOrders(customerId, Math.min(Math.max(limit, 1), 50));
     return rows.map((r) => ({
       id: r.shopify_order_id,
-      name: r.name,
+      name: r.name ?? `#${r.shopify_order_id}`,
       totalPrice: r.total_price,
-      currency: r.currency,
+      currency: r.currency ?? '',
       financialStatus: r.financial_status,
       fulfillmentStatus: r.fulfillment_status,
       createdAt: r.order_created_at.toISOString(),

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../../../platform/http/common.schemas';
+import { sql } from '../../../platform/db/sql';
 import { decodeCursor, pageOf } from '../../../platform/http/cursor';
 import type { PageParams } from './shopify-client';
 
@@ -126,23 +127,6 @@ export interface AuditRow {
   created_at: Date;
 }
 
-/**
- * typeorm answers UPDATE/DELETE … RETURNING with `[rows, affectedCount]` (INSERT and SELECT
- * with the rows): this gives the rows either way.
- */
-async function returning<T>(q: DataSource | EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  const result: unknown = await q.query(sql, params);
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return result[0] as T[];
-  }
-  return result as T[];
-}
-
 const SUMMARY_COLUMNS = `customer_id, orders_count, total_spent::text AS total_spent, currency, first_order_at,
   last_order_at, updated_at`;
 const ORDER_COLUMNS = `shopify_order_id, name, total_price::text AS total_price, currency, financial_status,
@@ -236,7 +220,7 @@ export class ShopifyRepository {
   }
 
   async pruneDeliveries(olderThanDays: number): Promise<number> {
-    const rows: unknown[] = await returning(
+    const rows: unknown[] = await sql(
       this.db,
       `DELETE FROM shopify_webhook_deliveries
         WHERE status <> 'received' AND received_at < now() - make_interval(days => $1)
@@ -322,7 +306,7 @@ export class ShopifyRepository {
 
   /** Forgets a Shopify id: the customer (and tickets) stay, without the link. */
   async unlinkShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<string[]> {
-    const rows: Array<{ id: string }> = await returning(
+    const rows: Array<{ id: string }> = await sql(
       tx,
       `UPDATE customers
           SET shopify_customer_id = NULL, shopify_shop = NULL, shopify_updated_at = NULL, updated_at = now()
@@ -385,7 +369,7 @@ export class ShopifyRepository {
   }
 
   async deleteOrder(tx: EntityManager, shop: string, shopifyOrderId: string): Promise<string | null> {
-    const rows: Array<{ customer_id: string | null }> = await returning(
+    const rows: Array<{ customer_id: string | null }> = await sql(
       tx,
       `DELETE FROM shopify_orders WHERE shop = $1 AND shopify_order_id = $2 RETURNING customer_id`,
       [shop, shopifyOrderId],
@@ -408,7 +392,7 @@ export class ShopifyRepository {
     shopifyCustomerId: string,
     customerId: string,
   ): Promise<number> {
-    const rows: unknown[] = await returning(
+    const rows: unknown[] = await sql(
       tx,
       `UPDATE shopify_orders SET customer_id = $3
         WHERE shop = $1 AND shopify_customer_id = $2 AND customer_id IS NULL RETURNING 1`,
@@ -519,7 +503,7 @@ export class ShopifyRepository {
     id: string,
     p: { phase: SyncPhase; cursor: PageParams | null; customers: number; orders: number },
   ): Promise<SyncRunRow> {
-    const rows: SyncRunRow[] = await returning(
+    const rows: SyncRunRow[] = await sql(
       this.db,
       `UPDATE shopify_sync_runs
           SET phase = $2, page_cursor = $3::jsonb, pages_done = pages_done + 1,
@@ -603,7 +587,7 @@ export class ShopifyRepository {
       [customerIds, shop, orderIds],
     );
     const summaries: unknown[] = await tx.query(
-      `SELECT customer_id AS "customerId", orders_count AS "ordersCount", total_spent::text AS "totalSpent",
+      `SELECT customer_id AS "customerId", orders_count AS "orderCount", total_spent::text AS "totalSpent",
               currency, last_order_at AS "lastOrderAt"
          FROM customer_order_summaries WHERE customer_id = ANY($1)`,
       [customerIds],
@@ -678,7 +662,7 @@ export class ShopifyRepository {
         WHERE id = $1`,
       [customerId],
     );
-    const messages: unknown[] = await returning(
+    const messages: unknown[] = await sql(
       tx,
       `UPDATE messages m SET body = '[redacted]', body_html = NULL, attachments = '[]'::jsonb, updated_at = now()
          FROM tickets t
@@ -688,7 +672,7 @@ export class ShopifyRepository {
         RETURNING 1`,
       [customerId],
     );
-    const exports: unknown[] = await returning(
+    const exports: unknown[] = await sql(
       tx,
       `DELETE FROM shopify_data_exports WHERE customer_id = $1 RETURNING 1`,
       [customerId],
@@ -697,11 +681,9 @@ export class ShopifyRepository {
   }
 
   async deleteExportsOfShop(tx: EntityManager, shop: string): Promise<number> {
-    const rows: unknown[] = await returning(
-      tx,
-      `DELETE FROM shopify_data_exports WHERE shop = $1 RETURNING 1`,
-      [shop],
-    );
+    const rows: unknown[] = await sql(tx, `DELETE FROM shopify_data_exports WHERE shop = $1 RETURNING 1`, [
+      shop,
+    ]);
     return rows.length;
   }
 
