@@ -184,6 +184,21 @@ describe('recovery', () => {
   });
 });
 
+describe('a delivery that cannot be stored', () => {
+  test('when one delivery of a burst cannot be stored, then only it is refused (503, so Shopify retries) and its neighbours are recorded', async () => {
+    const good = Array.from({ length: 6 }, () => sender.build('customers/create', fake.addCustomer()));
+    // Postgres' jsonb refuses the NUL character that JSON allows.
+    const bad = sender.build('customers/create', { ...fake.addCustomer(), note: 'nul \u0000 here' });
+    const results = await Promise.all([...good, bad].map((d) => sender.send(d)));
+    expect(results.slice(0, 6).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(results[6]?.status).toBe(503);
+    expect(results[6]?.body).toMatchObject({ error: { code: 'delivery_not_recorded' } });
+    await settle(app);
+    for (const d of good) expect(await deliveryCount(d.webhookId)).toBe(1);
+    expect(await deliveryCount(bad.webhookId)).toBe(0);
+  });
+});
+
 describe('a storm of concurrent, duplicated, reordered deliveries', () => {
   test('when every version of ten shoppers is delivered three times at once in random order, then each shopper is exactly one customer holding the newest data', async () => {
     // One shopper already exists in the CRM (from a ticket), under a differently-cased email.

@@ -76,6 +76,11 @@ export class DeliveryRecorder {
         }
       }
     } catch (err) {
+      if (batch.length > 1) {
+        // One unstorable delivery must not fail its neighbours: retry them one by one.
+        for (const w of batch) await this.flush([w]);
+        return;
+      }
       this.logger.error({ err, deliveries: batch.length }, 'recording shopify deliveries failed');
       for (const w of batch) w.reject(err);
     }
