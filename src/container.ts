@@ -114,7 +114,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   const jobs = new JobsService(queues, events);
 
-  const shopify = createShopifyModule({ config, db, redis, keys, queues, events, jobs, logger });
+  const shopify = createShopifyModule({
+    config,
+    db,
+    redis,
+    keys,
+    queues,
+    events,
+    jobs,
+    logger,
+    registry: metrics.registry,
+  });
 
   const services: Services = { auth, agents, customers, tickets, messages, jobs, shopify };
   const routes: AnyRoute[] = [

@@ -92,6 +92,22 @@ describe('delivery semantics', () => {
     expect(await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)])).toHaveLength(1);
   });
 
+  test('when deliveries are acknowledged and processed, then /metrics counts them by stage and outcome', async () => {
+    const first = await sender.deliver('customers/create', fake.addCustomer());
+    await sender.send(first.delivery);
+    await settle(app);
+    const metrics = await app.http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(
+      /shopify_webhook_deliveries_total\{[^}]*stage="ack",outcome="new"[^}]*\} [1-9]/,
+    );
+    expect(metrics.text).toMatch(
+      /shopify_webhook_deliveries_total\{[^}]*stage="ack",outcome="duplicate"[^}]*\} [1-9]/,
+    );
+    expect(metrics.text).toMatch(
+      /shopify_webhook_deliveries_total\{[^}]*stage="job",outcome="processed"[^}]*\} [1-9]/,
+    );
+  });
+
   test('when an older update arrives after a newer one, then the newer data stays', async () => {
     const shopper = fake.addCustomer({ first_name: 'Old' });
     const v1 = fake.updateCustomer(shopper.id, { first_name: 'Middle', phone: '+15550001' });

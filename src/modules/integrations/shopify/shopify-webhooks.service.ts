@@ -23,6 +23,13 @@ import type { ShopifyCustomersService } from './shopify-customers.service';
 import { notConfigured, type ShopifyOrdersService } from './shopify-orders.service';
 import { isValidShopifySignature } from './webhook-signature';
 
+export interface WebhookCounters {
+  acknowledged(outcome: 'new' | 'duplicate' | 'ignored'): void;
+  processed(outcome: 'processed' | 'failed' | 'skipped', n: number): void;
+}
+
+const noCounters: WebhookCounters = { acknowledged: () => undefined, processed: () => undefined };
+
 export interface WebhookAck {
   received: boolean;
   duplicate: boolean;
@@ -65,6 +72,7 @@ export class ShopifyWebhooksService {
     private readonly orders: ShopifyOrdersService,
     private readonly compliance: ShopifyComplianceService,
     private readonly logger: Logger,
+    private readonly counters: WebhookCounters = noCounters,
   ) {
     // Made once: building a key object per request is measurable under load.
     if (settings) this.secret = createSecretKey(Buffer.from(settings.webhookSecret, 'utf8'));
@@ -93,6 +101,7 @@ export class ShopifyWebhooksService {
     const h = parsed.data;
     if (!topicsOf[receiver].includes(h['x-shopify-topic'])) {
       // Signed but not for this receiver: acknowledged (so Shopify keeps the subscription) and dropped.
+      this.counters.acknowledged('ignored');
       return { received: true, duplicate: false, ignored: true };
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body) || !rawBody) {
@@ -117,6 +126,7 @@ export class ShopifyWebhooksService {
           'delivery_not_recorded',
         );
       });
+    this.counters.acknowledged(outcome);
     return { received: true, duplicate: outcome === 'duplicate', ignored: false };
   }
 
@@ -144,6 +154,9 @@ export class ShopifyWebhooksService {
       }
     };
     await Promise.all(Array.from({ length: Math.min(batchConcurrency, webhookIds.length) }, worker));
+    for (const outcome of ['processed', 'failed', 'skipped'] as const) {
+      if (counts[outcome] > 0) this.counters.processed(outcome, counts[outcome]);
+    }
     if (errors.length > 0) {
       for (const e of errors)
         this.logger.warn({ err: e.err, webhookId: e.webhookId }, 'shopify delivery failed');

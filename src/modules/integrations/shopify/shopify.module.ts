@@ -1,3 +1,4 @@
+import { Counter, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../../config/config';
 import type { EventBus } from '../../../platform/events/event-bus';
@@ -25,6 +26,8 @@ export interface ShopifyDeps {
   events: EventBus;
   jobs: JobsService;
   logger: Logger;
+  /** The process' metrics registry (never prom-client's global one). */
+  registry: Registry;
 }
 
 export type ShopifyJobName =
@@ -52,6 +55,12 @@ const webhookBatch = 100;
 export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
   const settings = d.config.shopify;
   const logger = d.logger.child({ module: 'shopify' });
+  const deliveries = new Counter({
+    name: 'shopify_webhook_deliveries_total',
+    help: 'Shopify webhook deliveries: acknowledged (new, duplicate, ignored) by the API, then processed, failed or skipped by the worker',
+    labelNames: ['stage', 'outcome'] as const,
+    registers: [d.registry],
+  });
   const repo = new ShopifyRepository(d.db);
 
   // Clients are built on first use: a process that never calls Shopify never opens a socket.
@@ -93,6 +102,10 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
     orders,
     compliance,
     logger,
+    {
+      acknowledged: (outcome) => deliveries.inc({ stage: 'ack', outcome }),
+      processed: (outcome, n) => deliveries.inc({ stage: 'job', outcome }, n),
+    },
   );
   const sync = new ShopifySyncService(
     settings,
