@@ -115,7 +115,8 @@ test('when Shopify answers 429 with Retry-After, then the client waits that long
 test('when the leaky bucket overflows, then its 429s are retried and the import completes', async () => {
   await app.stop();
   await fake.stop();
-  fake = new FakeShopify({ bucketSize: 3, leakPerSecond: 10, bucketRetryAfter: '0.2' });
+  // Full from the first call on, draining 4 calls a second: the first call is certainly refused.
+  fake = new FakeShopify({ bucketSize: 3, leakPerSecond: 4, bucketRetryAfter: '0.3', startFull: true });
   await fake.start();
   app = await startShopifyApp(fake, { env: { ...env, SHOPIFY_PAGE_SIZE: '1' } });
   app.startWorker();

@@ -86,6 +86,8 @@ export interface FakeShopifyOptions {
   leakPerSecond?: number;
   /** Retry-After sent when the bucket overflows (Shopify sends "2.0"). */
   bucketRetryAfter?: string;
+  /** The bucket is full when the first call arrives (another client used it up): that call is a 429. */
+  startFull?: boolean;
 }
 
 const apiPath = /^\/admin\/api\/([^/]+)\/(.+)\.json$/;
@@ -119,6 +121,7 @@ export class FakeShopify {
   private readonly bucketSize: number;
   private readonly leakPerSecond: number;
   private readonly bucketRetryAfter: string;
+  private startFull: boolean;
 
   constructor(opts: FakeShopifyOptions = {}) {
     this.shop = opts.shop ?? 'fake-store.myshopify.com';
@@ -126,6 +129,7 @@ export class FakeShopify {
     this.bucketSize = opts.bucketSize ?? Infinity;
     this.leakPerSecond = opts.leakPerSecond ?? 2;
     this.bucketRetryAfter = opts.bucketRetryAfter ?? '2.0';
+    this.startFull = opts.startFull ?? false;
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -428,6 +432,10 @@ export class FakeShopify {
   /** Leaky bucket: answers the call-limit header value, or null when the call overflows. */
   private drip(): string | null {
     const now = Date.now();
+    if (this.startFull) {
+      this.startFull = false;
+      this.bucket = { level: this.bucketSize, at: now };
+    }
     this.bucket.level = Math.max(0, this.bucket.level - ((now - this.bucket.at) / 1000) * this.leakPerSecond);
     this.bucket.at = now;
     if (this.bucket.level + 1 > this.bucketSize) return null;

@@ -140,27 +140,28 @@ export class ShopifyOrdersService implements OrderSummarySource {
    * Fresh from the cache (5 minutes by default), else from Shopify (`status: any`). When
    * Shopify fails, the last good answer is served with `stale: true`; without one, 503.
    */
-  async customerOrders(customerId: string): Promise<CustomerOrdersResult> {
-    if (!this.settings) throw notConfigured();
-    const settings = this.settings;
+  customerOrders(customerId: string): Promise<CustomerOrdersResult> {
+    if (!this.settings) return Promise.reject(notConfigured());
+    // One lookup per customer at a time, however many agents open the ticket at once: requests
+    // arriving meanwhile share its answer, and a lookup starting after it finds its cache entry.
+    const running = this.inFlight.get(customerId);
+    if (running) return running;
+    const work = this.lookup(customerId, this.settings).finally(() => this.inFlight.delete(customerId));
+    this.inFlight.set(customerId, work);
+    return work;
+  }
+
+  private async lookup(customerId: string, settings: ShopifySettings): Promise<CustomerOrdersResult> {
     const { exists, shopifyCustomerId } = await this.repo.shopifyIdOf(customerId);
     if (!exists) throw new NotFoundError('Customer');
     if (!shopifyCustomerId)
       return { customerId, shopifyCustomerId: null, data: [], stale: false, fetchedAt: null };
-
     const cached = await this.readCache(customerId);
     const usable = cached?.shopifyCustomerId === shopifyCustomerId ? cached : null;
     if (usable && Date.now() - Date.parse(usable.fetchedAt) < settings.ordersFreshSeconds * 1000) {
       return { customerId, shopifyCustomerId, data: usable.data, stale: false, fetchedAt: usable.fetchedAt };
     }
-    // One Shopify call per customer at a time, however many agents open the ticket at once.
-    const running = this.inFlight.get(customerId);
-    if (running) return running;
-    const work = this.fetchAndCache(customerId, shopifyCustomerId, usable).finally(() =>
-      this.inFlight.delete(customerId),
-    );
-    this.inFlight.set(customerId, work);
-    return work;
+    return this.fetchAndCache(customerId, shopifyCustomerId, usable);
   }
 
   /** Drops the cached orders of a customer (after erasure). */
