@@ -5,6 +5,7 @@ import { Assignment1764000000000 } from './1764000000000-Assignment';
 import { Intelligence1764100000000 } from './1764100000000-Intelligence';
 import { SmartOrderWithCustomerValue1764190000000 } from './1764190000000-SmartOrderWithCustomerValue';
 import { GorgiasSync1764500000000 } from './1764500000000-GorgiasSync';
+import { ShopifyIntegration1764300000000 } from './1764300000000-ShopifyIntegration';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -16,6 +17,7 @@ export const migrations = [
   Assignment1764000000000,
   Intelligence1764100000000,
   SmartOrderWithCustomerValue1764190000000,
+  ShopifyIntegration1764300000000,
   SlackNotifications1764400000000,
   GorgiasSync1764500000000,
 ];

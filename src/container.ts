@@ -46,6 +46,7 @@ import { SlaService, systemTime } from './modules/sla/sla.service';
 import { createIntelligence } from './modules/intelligence/intelligence.module';
 import type { IntelligenceService } from './modules/intelligence/intelligence.service';
 import { createGorgiasModule, type GorgiasServices } from './modules/integrations/gorgias/gorgias.module';
+import { createShopifyModule, type ShopifyModule } from './modules/integrations/shopify/shopify.module';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -66,6 +67,8 @@ export interface Services {
   assignment: AssignmentService;
   intelligence: IntelligenceService;
   gorgias: GorgiasServices;
+  /** Shopify webhooks, sync, orders; `shopify.orders` feeds the intelligence's order context. */
+  shopify: ShopifyModule;
 }
 
 /** A feature's contribution: routes for the API, job handlers and schedules for the worker. */
@@ -143,6 +146,19 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
 
   const jobs = new JobsService(queues, events);
 
+  // Shopify (issue 8): webhooks in, customer sync, order context.
+  const shopify = createShopifyModule({
+    config,
+    db,
+    redis,
+    keys,
+    queues,
+    events,
+    jobs,
+    logger,
+    registry: metrics.registry,
+  });
+
   const realtime = createRealtimeModule({
     config,
     logger,
@@ -207,7 +223,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     tickets,
     customers,
     ticketHooks,
-    ports: { slaBreaches: sla },
+    ports: { slaBreaches: sla, orderSummaries: shopify.orders, recentOrders: shopify.orders },
   });
 
   const assignment = new AssignmentService(
@@ -252,6 +268,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     assignment,
     intelligence: intelligence.service,
     gorgias: gorgias.services,
+    shopify,
   };
   // What each feature contributes to the API and the worker. A feature adds one entry here.
   const features: FeatureParts[] = [
@@ -273,13 +290,17 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     { routes: slack.routes, handlers: slack.jobHandlers, schedules: slack.schedules },
     { routes: intelligence.routes, handlers: intelligence.jobHandlers, schedules: intelligence.schedules },
     { routes: gorgias.routes, handlers: gorgias.jobHandlers, schedules: gorgias.schedules },
+    { routes: shopify.routes, handlers: shopify.jobHandlers, schedules: shopify.schedules },
   ];
   const routes: AnyRoute[] = features.flatMap((f) => f.routes ?? []);
   const jobHandlers: JobHandlers = Object.assign({}, ...features.map((f) => f.handlers ?? {}));
   const schedules: ScheduledJob[] = features.flatMap((f) => f.schedules ?? []);
 
   const onClose: Array<() => Promise<void>> = [];
-  onClose.push(() => intelligence.close());
+  onClose.push(
+    () => intelligence.close(),
+    () => shopify.close(),
+  );
   const container: Container = {
     config,
     logger,

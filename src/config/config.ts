@@ -7,6 +7,7 @@ import { slaSection } from '../modules/sla/sla.config';
 import { assignmentSection } from '../modules/assignment/assignment.config';
 import { intelligenceSection } from '../modules/intelligence/intelligence.config';
 import { gorgiasSection } from '../modules/integrations/gorgias/gorgias.config';
+import { shopifySection } from '../modules/integrations/shopify/shopify.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -20,6 +21,7 @@ const sections = {
   assignment: assignmentSection,
   intelligence: intelligenceSection,
   gorgias: gorgiasSection,
+  shopify: shopifySection,
 };
 
 type Sections = typeof sections;

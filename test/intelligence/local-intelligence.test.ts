@@ -209,3 +209,37 @@ describe('local categories', () => {
     expect(await categoryOf(fresh.id)).toMatchObject({ suggested_category: 'warranty' });
   });
 });
+
+describe('erasure', () => {
+  test('when a customer is erased, then their stored insights, cached profile and drafts are forgotten', async () => {
+    const customer = await createCustomer(app.container, { name: 'Erin Erased' });
+    const ticket = await createTicket(app.container, {
+      customerId: customer.id,
+      subject: 'Where is my order',
+      body: 'Still waiting',
+    });
+    await app.http.get(`/api/customers/${customer.id}/profile`).set(agent.auth).expect(200);
+    await app.http.post(`/api/tickets/${ticket.id}/draft`).set(agent.auth).send({}).expect(200);
+    const keysFor = async () => {
+      const prefix = app.config.redis.prefix;
+      const [drafts, profile] = await Promise.all([
+        app.container.redis.keys(`${prefix}:intel:draft:${ticket.id}:*`),
+        app.container.redis.keys(`${prefix}:intel:*:${customer.id}`),
+      ]);
+      return [...drafts, ...profile];
+    };
+    await eventually(async () => (await keysFor()).length > 0);
+    const stored = await app.container.db.query(`SELECT 1 FROM customer_insights WHERE customer_id = $1`, [
+      customer.id,
+    ]);
+    expect(stored).toHaveLength(1);
+
+    app.container.events.publish('customer.erased', { customerId: customer.id });
+    await app.container.events.drain();
+
+    expect(await keysFor()).toEqual([]);
+    expect(
+      await app.container.db.query(`SELECT 1 FROM customer_insights WHERE customer_id = $1`, [customer.id]),
+    ).toEqual([]);
+  });
+});

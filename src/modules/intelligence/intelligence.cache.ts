@@ -36,6 +36,25 @@ export class IntelligenceCache {
     await this.redis.del(this.churnKey(customerId));
   }
 
+  /** Erasure: every cached answer about the customer and their tickets' drafts. */
+  async forgetCustomer(customerId: string, ticketIds: string[]): Promise<void> {
+    await this.redis.del(this.dnaKey(customerId), this.churnKey(customerId));
+    for (const ticketId of ticketIds) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(
+          cursor,
+          'MATCH',
+          this.draftKey(ticketId, '*'),
+          'COUNT',
+          100,
+        );
+        cursor = next;
+        if (keys.length > 0) await this.redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  }
+
   async draft(ticketId: string, version: string): Promise<CachedDraft | null> {
     return parse<CachedDraft>(await this.redis.get(this.draftKey(ticketId, version)));
   }

@@ -2,6 +2,7 @@ import type { EventBus } from '../../platform/events/event-bus';
 import type { Logger } from '../../platform/logging/logger';
 import type { QueueService } from '../../platform/queue/queue.service';
 import type { IntelligenceCache } from './intelligence.cache';
+import type { IntelligenceRepository } from './intelligence.repository';
 
 /** One profile refresh per customer per window, however many tickets they open in it. */
 const profileWindowMs = 15 * 60_000;
@@ -14,8 +15,15 @@ export function registerIntelligenceListeners(
   events: EventBus,
   queues: QueueService,
   cache: IntelligenceCache,
+  repo: IntelligenceRepository,
   logger: Logger,
 ): void {
+  // An erased customer must not live on in cached profiles, drafts or stored insights.
+  events.on('customer.erased', async ({ customerId }) => {
+    const ticketIds = await repo.forgetCustomer(customerId);
+    await cache.forgetCustomer(customerId, ticketIds);
+  });
+
   events.on('ticket.created', async ({ ticketId, customerId }) => {
     const window = Math.floor(Date.now() / profileWindowMs);
     await Promise.all([

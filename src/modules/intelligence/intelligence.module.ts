@@ -108,7 +108,7 @@ export function createIntelligence(deps: IntelligenceDeps): IntelligenceModule {
       if (before.category !== after.category) await repo.markCategoryManual(tx, after.id);
     },
   });
-  registerIntelligenceListeners(deps.events, deps.queues, cache, logger);
+  registerIntelligenceListeners(deps.events, deps.queues, cache, repo, logger);
   logger.info({ mode: client.mode }, 'intelligence ready');
 
   return {

@@ -315,4 +315,17 @@ export class IntelligenceRepository {
     const row = rows[0];
     return row ? { probability: row.probability, riskLevel: row.risk_level } : null;
   }
+
+  /** Erasure: drops the stored insights and returns the customer's ticket ids (for the cache). */
+  async forgetCustomer(customerId: string): Promise<string[]> {
+    await this.db.query(`DELETE FROM customer_insights WHERE customer_id = $1`, [customerId]);
+    await this.db.query(
+      `UPDATE tickets SET customer_value = 0 WHERE customer_id = $1 AND customer_value <> 0`,
+      [customerId],
+    );
+    const rows = await sql<{ id: string }>(this.db, `SELECT id FROM tickets WHERE customer_id = $1`, [
+      customerId,
+    ]);
+    return rows.map((r) => r.id);
+  }
 }

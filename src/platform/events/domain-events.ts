@@ -32,6 +32,8 @@ export interface DomainEventMap {
   'agent.updated': { agentId: string };
   'customer.created': { customerId: string };
   'customer.updated': { customerId: string };
+  /** The customer's personal data was erased (GDPR redaction): caches must forget them too. */
+  'customer.erased': { customerId: string };
   // Assignment (issue 4)
   'ticket.assigned': {
     ticketId: string;

@@ -34,6 +34,7 @@ export const queueJobs = {
     'gorgias.prune-deliveries',
     'gorgias.reconcile',
   ],
+  shopify: ['shopify.webhooks', 'shopify.sync', 'shopify.reconcile', 'shopify.sweep-deliveries'],
 } as const;
 
 export interface JobPayloads {
@@ -64,6 +65,11 @@ export interface JobPayloads {
   'gorgias.webhook-message-created': MessageCreatedPayload;
   'gorgias.prune-deliveries': Record<string, never>;
   'gorgias.reconcile': Record<string, never>;
+  // Shopify (issue 8)
+  'shopify.webhooks': { webhookIds: string[] };
+  'shopify.sync': { runId: string; requesterId: string | null };
+  'shopify.reconcile': { requesterId: null };
+  'shopify.sweep-deliveries': Record<string, never>;
 }
 
 export type QueueName = keyof typeof queueJobs;

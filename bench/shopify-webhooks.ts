@@ -1,0 +1,130 @@
+/**
+ * Benchmark (not a test): how fast the CRM acknowledges Shopify webhook deliveries with many in
+ * flight. Every request is a distinct, correctly signed `customers/update` delivery (its own
+ * X-Shopify-Webhook-Id), plus a share of byte-identical repeats, as Shopify sends them. The
+ * target is ack p99 ≤ 50 ms with 200 deliveries in flight.
+ *
+ * Against a running CRM (API, and normally the worker) configured with the same secret:
+ *   npm run build
+ *   CRM_URL=http://127.0.0.1:3000 SHOPIFY_WEBHOOK_SECRET=… SHOPIFY_SHOP=… node dist/bench/shopify-webhooks.js
+ * or everything in one go (own database, API + worker, fake settings): scripts/bench-shopify-webhooks
+ *
+ * Knobs (environment): BENCH_CONNECTIONS (200), BENCH_DURATION seconds (20), BENCH_WARMUP
+ * seconds (3), BENCH_SHOPPERS distinct customers (2000), BENCH_REPEATS share of repeats (0.1).
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+
+const url = (process.env.CRM_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+const secret = process.env.SHOPIFY_WEBHOOK_SECRET;
+const shop = process.env.SHOPIFY_SHOP ?? 'bench-store.myshopify.com';
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 200);
+const duration = Number(process.env.BENCH_DURATION ?? 20);
+const warmup = Number(process.env.BENCH_WARMUP ?? 3);
+const shoppers = Number(process.env.BENCH_SHOPPERS ?? 2000);
+const repeatShare = Number(process.env.BENCH_REPEATS ?? 0.1);
+
+if (!secret) {
+  console.error('SHOPIFY_WEBHOOK_SECRET is required (the secret the CRM under test verifies with)');
+  process.exit(2);
+}
+const key = secret;
+
+interface Prepared {
+  body: string;
+  headers: Record<string, string>;
+}
+
+let sequence = 0;
+const recent: Prepared[] = [];
+const start = Date.now();
+
+/** A new signed delivery, or (sometimes) a repeat of a recent one, byte for byte. */
+function nextDelivery(): Prepared {
+  if (recent.length > 100 && Math.random() < repeatShare) {
+    return recent[Math.floor(Math.random() * recent.length)] as Prepared;
+  }
+  sequence++;
+  const id = 8_000_000_000 + (sequence % shoppers);
+  const updatedAt = new Date(start + sequence * 1000).toISOString();
+  const body = JSON.stringify({
+    id,
+    email: `bench-${id}@example.com`,
+    first_name: 'Bench',
+    last_name: `Shopper ${id}`,
+    phone: null,
+    state: 'enabled',
+    verified_email: true,
+    currency: 'USD',
+    note: null,
+    addresses: [],
+    default_address: null,
+    created_at: new Date(start).toISOString(),
+    updated_at: updatedAt,
+  });
+  const prepared: Prepared = {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-topic': 'customers/update',
+      'x-shopify-hmac-sha256': createHmac('sha256', key).update(body).digest('base64'),
+      'x-shopify-shop-domain': shop,
+      'x-shopify-api-version': '2025-10',
+      'x-shopify-webhook-id': randomUUID(),
+      'x-shopify-event-id': randomUUID(),
+      'x-shopify-triggered-at': updatedAt,
+    },
+  };
+  recent.push(prepared);
+  if (recent.length > 1000) recent.shift();
+  return prepared;
+}
+
+function run(seconds: number, target: 'webhooks' | 'floor' = 'webhooks'): Promise<autocannon.Result> {
+  const opts: autocannon.Options =
+    target === 'floor'
+      ? { url: `${url}/healthz`, connections, duration: seconds }
+      : {
+          url: `${url}/api/shopify/webhooks/customers`,
+          method: 'POST',
+          connections,
+          duration: seconds,
+          requests: [
+            {
+              setupRequest: (req) => {
+                const d = nextDelivery();
+                return { ...req, method: 'POST', body: d.body, headers: d.headers };
+              },
+            },
+          ],
+        };
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+const fmt = (r: autocannon.Result) =>
+  `p50 ${r.latency.p50}  p90 ${r.latency.p90}  p99 ${r.latency.p99}  max ${r.latency.max}  (${r.requests.average.toFixed(0)}/s)`;
+
+async function main(): Promise<void> {
+  console.log(`warming up ${warmup}s …`);
+  if (warmup > 0) await run(warmup);
+  // The floor: the same server answering GET /healthz (all global middleware, no work) under the
+  // same load, so a slow machine is told apart from a slow receiver.
+  const floor = await run(Math.max(3, Math.round(duration / 2)), 'floor');
+  console.log(`measuring ${duration}s with ${connections} deliveries in flight against ${url} …`);
+  const r = await run(duration);
+  const lines = [
+    `requests        ${r.requests.total} (${r['2xx']} acknowledged 2xx, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`,
+    `ack latency ms  ${fmt(r)}`,
+    `floor (healthz) ${fmt(floor)}`,
+    `target          ack p99 ≤ 50 ms: ${r.latency.p99 <= 50 ? 'met' : 'NOT met'}`,
+  ];
+  console.log(lines.join('\n'));
+  if (r.non2xx > 0 || r.errors > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

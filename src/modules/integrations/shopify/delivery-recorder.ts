@@ -1,0 +1,88 @@
+import type { Logger } from '../../../platform/logging/logger';
+import type { NewDelivery, ShopifyRepository } from './shopify.repository';
+
+export type RecordOutcome = 'new' | 'duplicate';
+
+interface Waiting {
+  delivery: NewDelivery;
+  resolve: (outcome: RecordOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface RecorderOptions {
+  /** Most deliveries written by one statement. */
+  maxBatch: number;
+  /** Statements in flight at once (each holds a pool connection). */
+  maxConcurrent: number;
+}
+
+/**
+ * Records webhook deliveries and hands new ones to the queue, in batches: deliveries arriving
+ * while a write is in flight are written together by the next one (group commit). Under load
+ * this turns hundreds of INSERTs and queue adds per second into a few multi-row statements,
+ * which is what keeps the acknowledgement fast; alone, a delivery is written at once.
+ *
+ * A delivery is acknowledged only after it is both recorded and enqueued. A repeat whose first
+ * copy is still unprocessed is enqueued again (processing skips what is already done), so a
+ * copy whose enqueue failed is recovered by Shopify's own retry.
+ */
+export class DeliveryRecorder {
+  private readonly waiting: Waiting[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly repo: ShopifyRepository,
+    private readonly enqueue: (webhookIds: string[]) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly opts: RecorderOptions = { maxBatch: 250, maxConcurrent: 4 },
+  ) {}
+
+  record(delivery: NewDelivery): Promise<RecordOutcome> {
+    return new Promise<RecordOutcome>((resolve, reject) => {
+      this.waiting.push({ delivery, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.opts.maxConcurrent && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.opts.maxBatch);
+      this.running++;
+      void this.flush(batch).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async flush(batch: Waiting[]): Promise<void> {
+    try {
+      // The same delivery twice in one batch: the first copy decides, the others are repeats.
+      const firstOf = new Map<string, NewDelivery>();
+      for (const w of batch)
+        if (!firstOf.has(w.delivery.webhookId)) firstOf.set(w.delivery.webhookId, w.delivery);
+      const inserted = await this.repo.recordDeliveries([...firstOf.values()]);
+      const repeats = [...firstOf.keys()].filter((id) => !inserted.has(id));
+      const unprocessedRepeats = await this.repo.stillPending(repeats);
+      await this.enqueue([...inserted, ...unprocessedRepeats]);
+      const claimed = new Set<string>();
+      for (const w of batch) {
+        const id = w.delivery.webhookId;
+        if (inserted.has(id) && !claimed.has(id)) {
+          claimed.add(id);
+          w.resolve('new');
+        } else {
+          w.resolve('duplicate');
+        }
+      }
+    } catch (err) {
+      if (batch.length > 1) {
+        // One unstorable delivery must not fail its neighbours: retry them one by one.
+        for (const w of batch) await this.flush([w]);
+        return;
+      }
+      this.logger.error({ err, deliveries: batch.length }, 'recording shopify deliveries failed');
+      for (const w of batch) w.reject(err);
+    }
+  }
+}

@@ -1,0 +1,244 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { z } from 'zod';
+import { UnauthorizedError, UnavailableError, ValidationError } from '../../../platform/errors/app-error';
+import type { Logger } from '../../../platform/logging/logger';
+import type { DeliveryRecorder } from './delivery-recorder';
+import type { ShopifySettings } from './shopify.config';
+import type { ShopifyRepository } from './shopify.repository';
+import {
+  CustomersRedactPayload,
+  DataRequestPayload,
+  ShopifyCustomerPayload,
+  ShopifyIdOnlyPayload,
+  ShopifyOrderPayload,
+  ShopRedactPayload,
+  WebhookHeaders,
+  customerTopics,
+  orderTopics,
+  type WebhookReceiver,
+} from './shopify.schemas';
+import type { ShopifyComplianceService } from './shopify-compliance.service';
+import type { ShopifyCustomersService } from './shopify-customers.service';
+import { notConfigured, type ShopifyOrdersService } from './shopify-orders.service';
+import { isValidShopifySignature } from './webhook-signature';
+
+export interface WebhookCounters {
+  acknowledged(outcome: 'new' | 'duplicate' | 'ignored'): void;
+  processed(outcome: 'processed' | 'failed' | 'skipped', n: number): void;
+}
+
+const noCounters: WebhookCounters = { acknowledged: () => undefined, processed: () => undefined };
+
+export interface WebhookAck {
+  received: boolean;
+  duplicate: boolean;
+  ignored: boolean;
+}
+
+const topicsOf: Record<WebhookReceiver, readonly string[]> = {
+  customers: customerTopics,
+  orders: orderTopics,
+};
+
+/** Deliveries of one batch applied at once (each takes a pool connection while it runs). */
+const batchConcurrency = 4;
+
+/** A delivery Shopify signed but we cannot use: recorded as failed, never retried. */
+class UnusableDelivery extends Error {}
+
+function parse<S extends z.ZodType>(schema: S, payload: unknown): z.output<S> {
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    throw new UnusableDelivery(`payload ${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'}`);
+  }
+  return result.data;
+}
+
+/**
+ * Webhooks in. The request path only verifies the signature on the raw bytes, records the
+ * delivery id and enqueues it (see DeliveryRecorder); the work happens in the
+ * `shopify.webhooks` job, idempotently, since Shopify delivers late, twice and out of order.
+ */
+export class ShopifyWebhooksService {
+  private readonly secret?: KeyObject;
+
+  constructor(
+    private readonly settings: ShopifySettings | undefined,
+    private readonly repo: ShopifyRepository,
+    private readonly recorder: DeliveryRecorder,
+    private readonly customers: ShopifyCustomersService,
+    private readonly orders: ShopifyOrdersService,
+    private readonly compliance: ShopifyComplianceService,
+    private readonly logger: Logger,
+    private readonly counters: WebhookCounters = noCounters,
+  ) {
+    // Made once: building a key object per request is measurable under load.
+    if (settings) this.secret = createSecretKey(Buffer.from(settings.webhookSecret, 'utf8'));
+  }
+
+  async receive(
+    receiver: WebhookReceiver,
+    headers: IncomingHttpHeaders,
+    rawBody: Buffer | undefined,
+    body: unknown,
+  ): Promise<WebhookAck> {
+    if (!this.settings || !this.secret) throw notConfigured();
+    const signature = headers['x-shopify-hmac-sha256'];
+    if (
+      !isValidShopifySignature(rawBody, typeof signature === 'string' ? signature : undefined, this.secret)
+    ) {
+      throw new UnauthorizedError('Missing or invalid webhook signature', 'invalid_signature');
+    }
+    const parsed = WebhookHeaders.safeParse(headers);
+    if (!parsed.success) {
+      throw new ValidationError(
+        'Missing or invalid Shopify delivery headers',
+        parsed.error.issues.map((i) => ({ field: `headers.${i.path.join('.')}`, message: i.message })),
+      );
+    }
+    const h = parsed.data;
+    if (!topicsOf[receiver].includes(h['x-shopify-topic'])) {
+      // Signed but not for this receiver: acknowledged (so Shopify keeps the subscription) and dropped.
+      this.counters.acknowledged('ignored');
+      return { received: true, duplicate: false, ignored: true };
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !rawBody) {
+      throw new ValidationError('The delivery body must be a JSON object', [
+        { field: 'body', message: 'must be a JSON object' },
+      ]);
+    }
+    const outcome = await this.recorder
+      .record({
+        webhookId: h['x-shopify-webhook-id'],
+        topic: h['x-shopify-topic'],
+        shopDomain: h['x-shopify-shop-domain'],
+        eventId: h['x-shopify-event-id'] ?? null,
+        apiVersion: h['x-shopify-api-version'] ?? null,
+        triggeredAt: h['x-shopify-triggered-at'],
+        payload: rawBody.toString('utf8'),
+      })
+      .catch(() => {
+        // Not acknowledged, so Shopify retries it; the recorder logged the cause.
+        throw new UnavailableError(
+          'The delivery could not be recorded; retry later',
+          'delivery_not_recorded',
+        );
+      });
+    this.counters.acknowledged(outcome);
+    return { received: true, duplicate: outcome === 'duplicate', ignored: false };
+  }
+
+  /**
+   * The `shopify.webhooks` job: applies a batch of recorded deliveries, a few at a time. When
+   * some fail, the job fails and is retried; the deliveries already done are skipped then.
+   */
+  async processBatch(
+    webhookIds: string[],
+    lastAttempt: boolean,
+  ): Promise<{ processed: number; failed: number; skipped: number }> {
+    const counts = { processed: 0, failed: 0, skipped: 0 };
+    const errors: Array<{ webhookId: string; err: unknown }> = [];
+    const queue = [...webhookIds];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          const { status } = await this.process(id, lastAttempt);
+          if (status === 'processed') counts.processed++;
+          else if (status === 'failed') counts.failed++;
+          else counts.skipped++;
+        } catch (err) {
+          errors.push({ webhookId: id, err });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(batchConcurrency, webhookIds.length) }, worker));
+    for (const outcome of ['processed', 'failed', 'skipped'] as const) {
+      if (counts[outcome] > 0) this.counters.processed(outcome, counts[outcome]);
+    }
+    if (errors.length > 0) {
+      for (const e of errors)
+        this.logger.warn({ err: e.err, webhookId: e.webhookId }, 'shopify delivery failed');
+      throw new Error(`${errors.length} of ${webhookIds.length} deliveries failed; retrying them`);
+    }
+    return counts;
+  }
+
+  /**
+   * Applies one recorded delivery. Safe to run twice (every effect is idempotent) and
+   * in any order (older `updated_at` never wins). Unusable payloads are marked failed, not retried.
+   */
+  async process(webhookId: string, lastAttempt: boolean): Promise<{ status: string; outcome: string }> {
+    const delivery = await this.repo.delivery(webhookId);
+    if (!delivery) return { status: 'missing', outcome: 'no such delivery' };
+    if (delivery.status !== 'received') return { status: delivery.status, outcome: 'already handled' };
+    const shop = delivery.shop_domain;
+    try {
+      const outcome = await this.apply(delivery.topic, shop, webhookId, delivery.payload);
+      await this.finish(webhookId, 'processed', outcome);
+      return { status: 'processed', outcome };
+    } catch (err) {
+      if (err instanceof UnusableDelivery) {
+        this.logger.warn(
+          { webhookId, topic: delivery.topic, reason: err.message },
+          'unusable shopify delivery',
+        );
+        await this.finish(webhookId, 'failed', err.message);
+        return { status: 'failed', outcome: err.message };
+      }
+      if (lastAttempt) await this.finish(webhookId, 'failed', `gave up: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async apply(topic: string, shop: string, webhookId: string, payload: unknown): Promise<string> {
+    switch (topic) {
+      case 'customers/create':
+      case 'customers/update':
+      case 'customers/enable':
+      case 'customers/disable': {
+        const r = await this.customers.apply(shop, parse(ShopifyCustomerPayload, payload));
+        return r.customerId ? `${r.outcome} ${r.customerId}` : r.outcome;
+      }
+      case 'customers/delete': {
+        const r = await this.customers.delete(shop, parse(ShopifyIdOnlyPayload, payload).id);
+        return `unlinked ${r.unlinked.length}`;
+      }
+      case 'customers/data_request': {
+        const r = await this.compliance.dataRequest(shop, webhookId, parse(DataRequestPayload, payload));
+        return r.exportId ? `exported ${r.exportId}` : 'already exported';
+      }
+      case 'customers/redact': {
+        const r = await this.compliance.redactCustomer(
+          shop,
+          webhookId,
+          parse(CustomersRedactPayload, payload),
+        );
+        return `erased ${r.customers} customer(s), ${r.messages} message(s)`;
+      }
+      case 'shop/redact': {
+        const r = await this.compliance.redactShop(webhookId, parse(ShopRedactPayload, payload));
+        return `erased ${r.customers} customer(s), ${r.messages} message(s)`;
+      }
+      case 'orders/delete':
+        return this.orders.delete(shop, parse(ShopifyIdOnlyPayload, payload).id);
+      default:
+        if (topic.startsWith('orders/')) return this.orders.apply(shop, parse(ShopifyOrderPayload, payload));
+        return 'ignored topic';
+    }
+  }
+
+  private finish(webhookId: string, status: 'processed' | 'failed', outcome: string): Promise<void> {
+    return this.repo.finishDelivery(webhookId, status, outcome);
+  }
+
+  /** Re-enqueues deliveries whose job was lost (Redis flushed, enqueue failed after recording). */
+  async strandedDeliveries(olderThanSeconds: number): Promise<string[]> {
+    return this.repo.strandedDeliveries(olderThanSeconds, 500);
+  }
+
+  pruneDeliveries(): Promise<number> {
+    return this.repo.pruneDeliveries(this.settings?.deliveryRetentionDays ?? 30);
+  }
+}

@@ -1,0 +1,732 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Page } from '../../../platform/http/common.schemas';
+import { sql } from '../../../platform/db/sql';
+import { decodeCursor, pageOf } from '../../../platform/http/cursor';
+import type { PageParams } from './shopify-client';
+
+// ---------------------------------------------------------------------------------------------
+// Row shapes
+// ---------------------------------------------------------------------------------------------
+
+export type DeliveryStatus = 'received' | 'processed' | 'ignored' | 'failed';
+
+export interface NewDelivery {
+  webhookId: string;
+  topic: string;
+  shopDomain: string;
+  eventId: string | null;
+  apiVersion: string | null;
+  triggeredAt: Date | null;
+  /** The raw JSON text, stored as jsonb until the delivery is processed. */
+  payload: string;
+}
+
+export interface DeliveryRow {
+  webhook_id: string;
+  topic: string;
+  shop_domain: string;
+  status: DeliveryStatus;
+  payload: unknown;
+}
+
+export interface LinkedCustomerRow {
+  id: string;
+  email: string | null;
+  shopify_customer_id: string | null;
+  shopify_updated_at: Date | null;
+}
+
+export interface CustomerFields {
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  shopifyCustomerId: string;
+  shop: string;
+  shopifyUpdatedAt: Date;
+}
+
+export interface OrderRow {
+  shop: string;
+  shopifyOrderId: string;
+  name: string | null;
+  shopifyCustomerId: string | null;
+  customerId: string | null;
+  totalPrice: string;
+  currency: string | null;
+  financialStatus: string | null;
+  fulfillmentStatus: string | null;
+  cancelledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StoredOrderRow {
+  shopify_order_id: string;
+  name: string | null;
+  total_price: string;
+  currency: string | null;
+  financial_status: string | null;
+  fulfillment_status: string | null;
+  cancelled_at: Date | null;
+  order_created_at: Date;
+  shopify_updated_at: Date;
+}
+
+export interface SummaryRow {
+  customer_id: string;
+  orders_count: number;
+  total_spent: string;
+  currency: string | null;
+  first_order_at: Date | null;
+  last_order_at: Date | null;
+  updated_at: Date;
+}
+
+export type SyncPhase = 'customers' | 'orders' | 'done';
+export type SyncStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+export interface SyncRunRow {
+  id: string;
+  shop: string;
+  kind: 'manual' | 'reconcile';
+  status: SyncStatus;
+  requested_by: string | null;
+  job_id: string | null;
+  include_orders: boolean;
+  updated_since: Date | null;
+  phase: SyncPhase;
+  page_cursor: PageParams | null;
+  pages_done: number;
+  customers_done: number;
+  orders_done: number;
+  total: number | null;
+  error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface ExportRow {
+  id: string;
+  shop: string;
+  data_request_id: string;
+  shopify_customer_id: string | null;
+  customer_id: string | null;
+  orders_requested: string[];
+  created_at: Date;
+}
+
+export interface AuditRow {
+  id: string;
+  topic: string;
+  shop: string;
+  webhook_id: string | null;
+  shopify_customer_id: string | null;
+  customer_ids: string[];
+  details: Record<string, unknown>;
+  created_at: Date;
+}
+
+const SUMMARY_COLUMNS = `customer_id, orders_count, total_spent::text AS total_spent, currency, first_order_at,
+  last_order_at, updated_at`;
+const ORDER_COLUMNS = `shopify_order_id, name, total_price::text AS total_price, currency, financial_status,
+  fulfillment_status, cancelled_at, order_created_at, shopify_updated_at`;
+
+/**
+ * Every query of the Shopify integration. The compliance queries also read and erase rows of
+ * the core tables (customers, tickets, messages): they are kept here, in one reviewed place,
+ * rather than spread as side doors through the other modules.
+ */
+export class ShopifyRepository {
+  constructor(private readonly db: DataSource) {}
+
+  transaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  /** Serialises work on the same keys across transactions and processes (released at commit). */
+  async lock(tx: EntityManager, keys: string[]): Promise<void> {
+    for (const key of [...new Set(keys)].sort()) {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
+    }
+  }
+
+  // --- webhook deliveries ---------------------------------------------------------------------
+
+  /**
+   * Records deliveries that were never seen; answers which webhook ids were new. One statement
+   * for a whole batch of concurrent deliveries.
+   */
+  async recordDeliveries(batch: NewDelivery[]): Promise<Set<string>> {
+    if (batch.length === 0) return new Set();
+    const values: unknown[] = [];
+    const tuples = batch.map((d, i) => {
+      values.push(d.webhookId, d.topic, d.shopDomain, d.eventId, d.apiVersion, d.triggeredAt, d.payload);
+      const o = i * 7;
+      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}::timestamptz, $${o + 7}::jsonb)`;
+    });
+    const rows: Array<{ webhook_id: string }> = await this.db.query(
+      `INSERT INTO shopify_webhook_deliveries
+         (webhook_id, topic, shop_domain, event_id, api_version, triggered_at, payload)
+       VALUES ${tuples.join(', ')}
+       ON CONFLICT (webhook_id) DO NOTHING
+       RETURNING webhook_id`,
+      values,
+    );
+    return new Set(rows.map((r) => r.webhook_id));
+  }
+
+  /** Of these webhook ids, those recorded but not processed yet. */
+  async stillPending(webhookIds: string[]): Promise<string[]> {
+    if (webhookIds.length === 0) return [];
+    const rows: Array<{ webhook_id: string }> = await this.db.query(
+      `SELECT webhook_id FROM shopify_webhook_deliveries WHERE webhook_id = ANY($1) AND status = 'received'`,
+      [webhookIds],
+    );
+    return rows.map((r) => r.webhook_id);
+  }
+
+  async delivery(webhookId: string): Promise<DeliveryRow | null> {
+    const rows: DeliveryRow[] = await this.db.query(
+      `SELECT webhook_id, topic, shop_domain, status, payload FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
+      [webhookId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Marks a delivery done and drops its payload (it may hold personal data). */
+  async finishDelivery(
+    webhookId: string,
+    status: Exclude<DeliveryStatus, 'received'>,
+    outcome: string,
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE shopify_webhook_deliveries
+          SET status = $2, outcome = $3, processed_at = now(), payload = NULL
+        WHERE webhook_id = $1 AND status = 'received'`,
+      [webhookId, status, outcome.slice(0, 500)],
+    );
+  }
+
+  /** Deliveries still waiting after `olderThanSeconds` (their job was lost): to enqueue again. */
+  async strandedDeliveries(olderThanSeconds: number, limit: number): Promise<string[]> {
+    const rows: Array<{ webhook_id: string }> = await this.db.query(
+      `SELECT webhook_id FROM shopify_webhook_deliveries
+        WHERE status = 'received' AND received_at < now() - make_interval(secs => $1)
+        ORDER BY received_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows.map((r) => r.webhook_id);
+  }
+
+  async pruneDeliveries(olderThanDays: number): Promise<number> {
+    const rows: unknown[] = await sql(
+      this.db,
+      `DELETE FROM shopify_webhook_deliveries
+        WHERE status <> 'received' AND received_at < now() - make_interval(days => $1)
+        RETURNING 1`,
+      [olderThanDays],
+    );
+    return rows.length;
+  }
+
+  // --- customers ------------------------------------------------------------------------------
+
+  async tombstone(
+    tx: EntityManager,
+    shop: string,
+    shopifyCustomerId: string,
+  ): Promise<{ reason: 'deleted' | 'redacted'; at: Date } | null> {
+    const rows: Array<{ reason: 'deleted' | 'redacted'; at: Date }> = await tx.query(
+      `SELECT reason, at FROM shopify_customer_tombstones WHERE shop = $1 AND shopify_customer_id = $2`,
+      [shop, shopifyCustomerId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async putTombstone(
+    tx: EntityManager,
+    shop: string,
+    shopifyCustomerId: string,
+    reason: 'deleted' | 'redacted',
+  ): Promise<void> {
+    // A deletion is final; a redaction only hides data older than itself.
+    await tx.query(
+      `INSERT INTO shopify_customer_tombstones (shop, shopify_customer_id, reason, at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (shop, shopify_customer_id) DO UPDATE
+         SET reason = CASE WHEN shopify_customer_tombstones.reason = 'deleted' THEN 'deleted' ELSE EXCLUDED.reason END,
+             at = now()`,
+      [shop, shopifyCustomerId, reason],
+    );
+  }
+
+  async customerByShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<LinkedCustomerRow | null> {
+    const rows: LinkedCustomerRow[] = await tx.query(
+      `SELECT id, email, shopify_customer_id, shopify_updated_at FROM customers
+        WHERE shopify_customer_id = $1 FOR UPDATE`,
+      [shopifyCustomerId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async customerByEmail(tx: EntityManager, email: string): Promise<LinkedCustomerRow | null> {
+    const rows: LinkedCustomerRow[] = await tx.query(
+      `SELECT id, email, shopify_customer_id, shopify_updated_at FROM customers WHERE email = $1 FOR UPDATE`,
+      [email],
+    );
+    return rows[0] ?? null;
+  }
+
+  async emailOwner(tx: EntityManager, email: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await tx.query(`SELECT id FROM customers WHERE email = $1`, [email]);
+    return rows[0]?.id ?? null;
+  }
+
+  async insertCustomer(tx: EntityManager, f: CustomerFields): Promise<string> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `INSERT INTO customers (email, name, phone, shopify_customer_id, shopify_shop, shopify_updated_at, tier)
+       VALUES ($1, $2, $3, $4, $5, $6, 'standard') RETURNING id`,
+      [f.email, f.name, f.phone, f.shopifyCustomerId, f.shop, f.shopifyUpdatedAt],
+    );
+    const id = rows[0]?.id;
+    if (!id) throw new Error('customer insert returned no id');
+    return id;
+  }
+
+  /** Applies Shopify's data to a customer. Null fields keep what the CRM has. */
+  async updateLinkedCustomer(tx: EntityManager, id: string, f: CustomerFields): Promise<void> {
+    await tx.query(
+      `UPDATE customers
+          SET email = COALESCE($2, email), name = COALESCE($3, name), phone = COALESCE($4, phone),
+              shopify_customer_id = $5, shopify_shop = $6, shopify_updated_at = $7, updated_at = now()
+        WHERE id = $1`,
+      [id, f.email, f.name, f.phone, f.shopifyCustomerId, f.shop, f.shopifyUpdatedAt],
+    );
+  }
+
+  /** Forgets a Shopify id: the customer (and tickets) stay, without the link. */
+  async unlinkShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = await sql(
+      tx,
+      `UPDATE customers
+          SET shopify_customer_id = NULL, shopify_shop = NULL, shopify_updated_at = NULL, updated_at = now()
+        WHERE shopify_customer_id = $1 RETURNING id`,
+      [shopifyCustomerId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async shopifyIdOf(customerId: string): Promise<{ exists: boolean; shopifyCustomerId: string | null }> {
+    const rows: Array<{ shopify_customer_id: string | null }> = await this.db.query(
+      `SELECT shopify_customer_id FROM customers WHERE id = $1`,
+      [customerId],
+    );
+    const row = rows[0];
+    return { exists: row !== undefined, shopifyCustomerId: row?.shopify_customer_id ?? null };
+  }
+
+  // --- orders ---------------------------------------------------------------------------------
+
+  async lockedOrder(
+    tx: EntityManager,
+    shop: string,
+    shopifyOrderId: string,
+  ): Promise<{ customer_id: string | null; shopify_updated_at: Date } | null> {
+    const rows: Array<{ customer_id: string | null; shopify_updated_at: Date }> = await tx.query(
+      `SELECT customer_id, shopify_updated_at FROM shopify_orders
+        WHERE shop = $1 AND shopify_order_id = $2 FOR UPDATE`,
+      [shop, shopifyOrderId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async upsertOrder(tx: EntityManager, o: OrderRow): Promise<void> {
+    await tx.query(
+      `INSERT INTO shopify_orders (shop, shopify_order_id, name, shopify_customer_id, customer_id, total_price,
+         currency, financial_status, fulfillment_status, cancelled_at, order_created_at, shopify_updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (shop, shopify_order_id) DO UPDATE SET
+         name = EXCLUDED.name, shopify_customer_id = EXCLUDED.shopify_customer_id,
+         customer_id = EXCLUDED.customer_id, total_price = EXCLUDED.total_price, currency = EXCLUDED.currency,
+         financial_status = EXCLUDED.financial_status, fulfillment_status = EXCLUDED.fulfillment_status,
+         cancelled_at = EXCLUDED.cancelled_at, order_created_at = EXCLUDED.order_created_at,
+         shopify_updated_at = EXCLUDED.shopify_updated_at`,
+      [
+        o.shop,
+        o.shopifyOrderId,
+        o.name,
+        o.shopifyCustomerId,
+        o.customerId,
+        o.totalPrice,
+        o.currency,
+        o.financialStatus,
+        o.fulfillmentStatus,
+        o.cancelledAt,
+        o.createdAt,
+        o.updatedAt,
+      ],
+    );
+  }
+
+  async deleteOrder(tx: EntityManager, shop: string, shopifyOrderId: string): Promise<string | null> {
+    const rows: Array<{ customer_id: string | null }> = await sql(
+      tx,
+      `DELETE FROM shopify_orders WHERE shop = $1 AND shopify_order_id = $2 RETURNING customer_id`,
+      [shop, shopifyOrderId],
+    );
+    return rows[0]?.customer_id ?? null;
+  }
+
+  async customerIdForShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `SELECT id FROM customers WHERE shopify_customer_id = $1`,
+      [shopifyCustomerId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** Orders that arrived before their customer: attach them now that the customer is known. */
+  async attachOrphanOrders(
+    tx: EntityManager,
+    shop: string,
+    shopifyCustomerId: string,
+    customerId: string,
+  ): Promise<number> {
+    const rows: unknown[] = await sql(
+      tx,
+      `UPDATE shopify_orders SET customer_id = $3
+        WHERE shop = $1 AND shopify_customer_id = $2 AND customer_id IS NULL RETURNING 1`,
+      [shop, shopifyCustomerId, customerId],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Recomputes a customer's summary from the order rows: idempotent by construction, so a
+   * replayed or reordered delivery can never double count. Cancelled orders do not count.
+   */
+  async recomputeSummary(tx: EntityManager, customerId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO customer_order_summaries
+         (customer_id, orders_count, total_spent, currency, first_order_at, last_order_at, updated_at)
+       SELECT $1, count(o.*), COALESCE(sum(o.total_price), 0),
+              (array_agg(o.currency ORDER BY o.order_created_at DESC))[1],
+              min(o.order_created_at), max(o.order_created_at), now()
+         FROM shopify_orders o
+        WHERE o.customer_id = $1 AND o.cancelled_at IS NULL
+       ON CONFLICT (customer_id) DO UPDATE SET
+         orders_count = EXCLUDED.orders_count, total_spent = EXCLUDED.total_spent,
+         currency = EXCLUDED.currency, first_order_at = EXCLUDED.first_order_at,
+         last_order_at = EXCLUDED.last_order_at, updated_at = now()`,
+      [customerId],
+    );
+  }
+
+  async summary(customerId: string): Promise<SummaryRow | null> {
+    const rows: SummaryRow[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM customer_order_summaries WHERE customer_id = $1`,
+      [customerId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async recentOrders(customerId: string, limit: number): Promise<StoredOrderRow[]> {
+    return this.db.query(
+      `SELECT ${ORDER_COLUMNS} FROM shopify_orders
+        WHERE customer_id = $1 ORDER BY order_created_at DESC LIMIT $2`,
+      [customerId, limit],
+    );
+  }
+
+  // --- sync runs ------------------------------------------------------------------------------
+
+  /** Creates a run unless one is active for the shop; answers the active one either way. */
+  async createOrJoinRun(run: {
+    shop: string;
+    kind: 'manual' | 'reconcile';
+    requestedBy: string | null;
+    includeOrders: boolean;
+    updatedSince: Date | null;
+  }): Promise<{ run: SyncRunRow; created: boolean }> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rows: SyncRunRow[] = await this.db.query(
+        `INSERT INTO shopify_sync_runs (shop, kind, requested_by, include_orders, updated_since)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (shop) WHERE status IN ('queued','running') DO NOTHING
+         RETURNING *`,
+        [run.shop, run.kind, run.requestedBy, run.includeOrders, run.updatedSince],
+      );
+      if (rows[0]) return { run: rows[0], created: true };
+      const active = await this.activeRun(run.shop);
+      if (active) return { run: active, created: false };
+    }
+    throw new Error('could not create or find an active sync run');
+  }
+
+  async activeRun(shop: string): Promise<SyncRunRow | null> {
+    const rows: SyncRunRow[] = await this.db.query(
+      `SELECT * FROM shopify_sync_runs WHERE shop = $1 AND status IN ('queued','running')`,
+      [shop],
+    );
+    return rows[0] ?? null;
+  }
+
+  async run(id: string): Promise<SyncRunRow | null> {
+    const rows: SyncRunRow[] = await this.db.query(`SELECT * FROM shopify_sync_runs WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async lastCompletedRun(shop: string): Promise<SyncRunRow | null> {
+    const rows: SyncRunRow[] = await this.db.query(
+      `SELECT * FROM shopify_sync_runs WHERE shop = $1 AND status = 'completed'
+        ORDER BY started_at DESC NULLS LAST LIMIT 1`,
+      [shop],
+    );
+    return rows[0] ?? null;
+  }
+
+  async setRunJob(id: string, jobId: string): Promise<void> {
+    await this.db.query(`UPDATE shopify_sync_runs SET job_id = $2 WHERE id = $1`, [id, jobId]);
+  }
+
+  async startRun(id: string, total: number | null): Promise<void> {
+    await this.db.query(
+      `UPDATE shopify_sync_runs
+          SET status = 'running', started_at = COALESCE(started_at, now()), total = COALESCE(total, $2), error = NULL
+        WHERE id = $1`,
+      [id, total],
+    );
+  }
+
+  /** Saves the position after a page: the next page's cursor (or the next phase) and counters. */
+  async savePage(
+    id: string,
+    p: { phase: SyncPhase; cursor: PageParams | null; customers: number; orders: number },
+  ): Promise<SyncRunRow> {
+    const rows: SyncRunRow[] = await sql(
+      this.db,
+      `UPDATE shopify_sync_runs
+          SET phase = $2, page_cursor = $3::jsonb, pages_done = pages_done + 1,
+              customers_done = customers_done + $4, orders_done = orders_done + $5
+        WHERE id = $1 RETURNING *`,
+      [id, p.phase, p.cursor === null ? null : JSON.stringify(p.cursor), p.customers, p.orders],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`sync run ${id} vanished`);
+    return row;
+  }
+
+  async finishRun(id: string, status: 'completed' | 'failed', error: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE shopify_sync_runs SET status = $2, error = $3, finished_at = now() WHERE id = $1`,
+      [id, status, error],
+    );
+  }
+
+  // --- compliance -----------------------------------------------------------------------------
+
+  /** The customers a compliance request is about: by Shopify id, else by email. */
+  async complianceTargets(
+    tx: EntityManager,
+    shopifyCustomerId: string | null,
+    email: string | null,
+  ): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `SELECT id FROM customers
+        WHERE ($1::text IS NOT NULL AND shopify_customer_id = $1)
+           OR ($2::text IS NOT NULL AND email = $2 AND (shopify_customer_id IS NULL OR $1::text IS NULL))
+        ORDER BY created_at FOR UPDATE`,
+      [shopifyCustomerId, email],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async customersOfShop(tx: EntityManager, shop: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `SELECT id FROM customers WHERE shopify_shop = $1 ORDER BY id FOR UPDATE`,
+      [shop],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Everything we hold on a set of customers, for a data request. */
+  async exportData(
+    tx: EntityManager,
+    customerIds: string[],
+    shop: string,
+    orderIds: string[],
+  ): Promise<Record<string, unknown>> {
+    const customers: unknown[] = await tx.query(
+      `SELECT id, email, name, phone, shopify_customer_id AS "shopifyCustomerId", language, timezone,
+              communication_channel AS "communicationChannel", tier, last_contact_at AS "lastContactAt",
+              created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM customers WHERE id = ANY($1) ORDER BY created_at`,
+      [customerIds],
+    );
+    const tickets: unknown[] = await tx.query(
+      `SELECT id, number, subject, status, priority, channel, tags, category, metadata,
+              created_at AS "createdAt", updated_at AS "updatedAt", resolved_at AS "resolvedAt",
+              closed_at AS "closedAt", deleted_at AS "deletedAt"
+         FROM tickets WHERE customer_id = ANY($1) ORDER BY created_at`,
+      [customerIds],
+    );
+    const messages: unknown[] = await tx.query(
+      `SELECT m.id, m.ticket_id AS "ticketId", m.author_type AS "authorType", m.internal, m.body,
+              m.attachments, m.created_at AS "createdAt", m.deleted_at AS "deletedAt"
+         FROM messages m JOIN tickets t ON t.id = m.ticket_id
+        WHERE t.customer_id = ANY($1) ORDER BY m.created_at`,
+      [customerIds],
+    );
+    const orders: unknown[] = await tx.query(
+      `SELECT shopify_order_id AS "shopifyOrderId", name, total_price::text AS "totalPrice", currency,
+              financial_status AS "financialStatus", fulfillment_status AS "fulfillmentStatus",
+              order_created_at AS "createdAt"
+         FROM shopify_orders
+        WHERE customer_id = ANY($1) OR (shop = $2 AND shopify_order_id = ANY($3))
+        ORDER BY order_created_at`,
+      [customerIds, shop, orderIds],
+    );
+    const summaries: unknown[] = await tx.query(
+      `SELECT customer_id AS "customerId", orders_count AS "orderCount", total_spent::text AS "totalSpent",
+              currency, last_order_at AS "lastOrderAt"
+         FROM customer_order_summaries WHERE customer_id = ANY($1)`,
+      [customerIds],
+    );
+    return { customers, tickets, messages, orders, orderSummaries: summaries };
+  }
+
+  async insertExport(
+    tx: EntityManager,
+    e: {
+      shop: string;
+      dataRequestId: string;
+      shopifyCustomerId: string | null;
+      customerId: string | null;
+      ordersRequested: string[];
+      bundle: unknown;
+    },
+  ): Promise<string | null> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `INSERT INTO shopify_data_exports (shop, data_request_id, shopify_customer_id, customer_id, orders_requested, bundle)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       ON CONFLICT (shop, data_request_id) DO NOTHING RETURNING id`,
+      [
+        e.shop,
+        e.dataRequestId,
+        e.shopifyCustomerId,
+        e.customerId,
+        e.ordersRequested,
+        JSON.stringify(e.bundle),
+      ],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async listExports(q: { limit: number; cursor?: string }): Promise<Page<ExportRow>> {
+    const params: unknown[] = [q.limit + 1];
+    let where = '';
+    if (q.cursor) {
+      const [createdAt, id] = decodeCursor(q.cursor, 'shopify-exports', ['timestamp', 'uuid']);
+      params.push(createdAt, id);
+      where = `WHERE (created_at, id) < ($2::timestamptz, $3::uuid)`;
+    }
+    const rows: ExportRow[] = await this.db.query(
+      `SELECT id, shop, data_request_id, shopify_customer_id, customer_id, orders_requested, created_at
+         FROM shopify_data_exports ${where} ORDER BY created_at DESC, id DESC LIMIT $1`,
+      params,
+    );
+    return pageOf(rows, q.limit, 'shopify-exports', (r) => [r.created_at.toISOString(), r.id]);
+  }
+
+  async exportBundle(id: string): Promise<{ row: ExportRow; bundle: unknown } | null> {
+    const rows: Array<ExportRow & { bundle: unknown }> = await this.db.query(
+      `SELECT id, shop, data_request_id, shopify_customer_id, customer_id, orders_requested, created_at, bundle
+         FROM shopify_data_exports WHERE id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return row ? { row, bundle: row.bundle } : null;
+  }
+
+  /**
+   * Erases a customer's personal data: name, email, phone and the Shopify link on the customer;
+   * the bodies (and attachments) of the messages they wrote; exports about them. Tickets stay,
+   * attached to the anonymous customer, so counts in reports do not change. Full-text search
+   * forgets the bodies through the messages trigger.
+   */
+  async eraseCustomer(tx: EntityManager, customerId: string): Promise<{ messages: number; exports: number }> {
+    await tx.query(
+      `UPDATE customers
+          SET email = NULL, name = NULL, phone = NULL, shopify_customer_id = NULL, shopify_shop = NULL,
+              shopify_updated_at = NULL, updated_at = now()
+        WHERE id = $1`,
+      [customerId],
+    );
+    const messages: unknown[] = await sql(
+      tx,
+      `UPDATE messages m SET body = '[redacted]', body_html = NULL, attachments = '[]'::jsonb, updated_at = now()
+         FROM tickets t
+        WHERE m.ticket_id = t.id AND m.author_type = 'customer'
+          AND (m.customer_id = $1 OR t.customer_id = $1)
+          AND m.body <> '[redacted]'
+        RETURNING 1`,
+      [customerId],
+    );
+    const exports: unknown[] = await sql(
+      tx,
+      `DELETE FROM shopify_data_exports WHERE customer_id = $1 RETURNING 1`,
+      [customerId],
+    );
+    return { messages: messages.length, exports: exports.length };
+  }
+
+  async deleteExportsOfShop(tx: EntityManager, shop: string): Promise<number> {
+    const rows: unknown[] = await sql(tx, `DELETE FROM shopify_data_exports WHERE shop = $1 RETURNING 1`, [
+      shop,
+    ]);
+    return rows.length;
+  }
+
+  async ticketCount(tx: EntityManager, customerIds: string[]): Promise<number> {
+    const rows: Array<{ n: number }> = await tx.query(
+      `SELECT count(*)::int AS n FROM tickets WHERE customer_id = ANY($1)`,
+      [customerIds],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async audit(
+    tx: EntityManager,
+    a: {
+      topic: string;
+      shop: string;
+      webhookId: string | null;
+      shopifyCustomerId: string | null;
+      customerIds: string[];
+      details: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO shopify_compliance_audit (topic, shop, webhook_id, shopify_customer_id, customer_ids, details)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       ON CONFLICT (webhook_id) WHERE webhook_id IS NOT NULL DO NOTHING`,
+      [a.topic, a.shop, a.webhookId, a.shopifyCustomerId, a.customerIds, JSON.stringify(a.details)],
+    );
+  }
+
+  async listAudit(q: { limit: number; cursor?: string }): Promise<Page<AuditRow>> {
+    const params: unknown[] = [q.limit + 1];
+    let where = '';
+    if (q.cursor) {
+      const [createdAt, id] = decodeCursor(q.cursor, 'shopify-audit', ['timestamp', 'int']);
+      params.push(createdAt, id);
+      where = `WHERE (created_at, id) < ($2::timestamptz, $3::bigint)`;
+    }
+    const rows: AuditRow[] = await this.db.query(
+      `SELECT id::text AS id, topic, shop, webhook_id, shopify_customer_id, customer_ids, details, created_at
+         FROM shopify_compliance_audit ${where} ORDER BY created_at DESC, id DESC LIMIT $1`,
+      params,
+    );
+    return pageOf(rows, q.limit, 'shopify-audit', (r) => [r.created_at.toISOString(), Number(r.id)]);
+  }
+}

@@ -1,0 +1,323 @@
+import { createAgent, createCustomer, createTicket } from '../factories';
+import { FakeShopify, shopifyTime } from '../fakes/shopify/fake-shopify';
+import type { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
+import type { TestApp } from '../setup/test-app';
+import { customersWhere, senderFor, settle, startShopifyApp } from './helpers';
+
+let fake: FakeShopify;
+let app: TestApp;
+let sender: ShopifyWebhookSender;
+
+beforeAll(async () => {
+  fake = new FakeShopify();
+  await fake.start();
+  app = await startShopifyApp(fake);
+  app.startWorker();
+  sender = senderFor(app, fake);
+});
+afterAll(async () => {
+  await app.stop();
+  await fake.stop();
+});
+
+const deliveryCount = async (webhookId: string): Promise<number> => {
+  const rows: Array<{ n: number }> = await app.container.db.query(
+    `SELECT count(*)::int AS n FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
+    [webhookId],
+  );
+  return rows[0]?.n ?? 0;
+};
+
+describe('signature', () => {
+  test('when the signature is wrong, then 401 and nothing is stored or created', async () => {
+    const shopper = fake.addCustomer();
+    const d = sender.build('customers/create', shopper);
+    const res = await sender.send({ ...d, signature: sender.sign(d.body, 'not-the-secret') });
+    expect(res.status).toBe(401);
+    expect((res.body as { error: { code: string } }).error.code).toBe('invalid_signature');
+    expect(await deliveryCount(d.webhookId)).toBe(0);
+    await app.container.events.drain();
+    expect(await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)])).toHaveLength(0);
+  });
+
+  test('when the signature header is missing, then 401 and nothing is stored', async () => {
+    const d = sender.build('customers/create', fake.addCustomer());
+    const res = await sender.send(d, { 'X-Shopify-Hmac-Sha256': null });
+    expect(res.status).toBe(401);
+    expect(await deliveryCount(d.webhookId)).toBe(0);
+  });
+
+  test('when the body was altered after signing, then 401', async () => {
+    const shopper = fake.addCustomer();
+    const d = sender.build('customers/create', shopper);
+    const tampered = { ...d, body: d.body.replace(shopper.email ?? '', 'attacker@example.com') };
+    const res = await sender.send(tampered);
+    expect(res.status).toBe(401);
+    expect(await deliveryCount(d.webhookId)).toBe(0);
+  });
+
+  test('when a signed delivery lacks its webhook id, then 400 naming the header', async () => {
+    const d = sender.build('customers/create', fake.addCustomer());
+    const res = await sender.send(d, { 'X-Shopify-Webhook-Id': null });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('x-shopify-webhook-id');
+  });
+
+  test('when the signature is right, then 200 and the customer is created by the job', async () => {
+    const shopper = fake.addCustomer({ first_name: 'Ada', last_name: 'Lovelace', phone: '+16135550100' });
+    const res = await sender.deliver('customers/create', shopper);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ received: true, duplicate: false, ignored: false });
+    await settle(app);
+    const [row] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    expect(row).toMatchObject({ email: shopper.email, name: 'Ada Lovelace', phone: '+16135550100' });
+  });
+});
+
+describe('delivery semantics', () => {
+  test('when the same delivery arrives twice, then the repeat is acknowledged and processed once', async () => {
+    const shopper = fake.addCustomer();
+    const first = await sender.deliver('customers/create', shopper);
+    const repeat = await sender.send(first.delivery);
+    expect(first.body).toMatchObject({ duplicate: false });
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toMatchObject({ received: true, duplicate: true });
+    await settle(app);
+    expect(await deliveryCount(first.delivery.webhookId)).toBe(1);
+    const rows: Array<{ status: string; payload: unknown }> = await app.container.db.query(
+      `SELECT status, payload FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
+      [first.delivery.webhookId],
+    );
+    expect(rows[0]).toEqual({ status: 'processed', payload: null });
+    expect(await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)])).toHaveLength(1);
+  });
+
+  test('when deliveries are acknowledged and processed, then /metrics counts them by stage and outcome', async () => {
+    const first = await sender.deliver('customers/create', fake.addCustomer());
+    await sender.send(first.delivery);
+    await settle(app);
+    const metrics = await app.http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(
+      /shopify_webhook_deliveries_total\{[^}]*stage="ack",outcome="new"[^}]*\} [1-9]/,
+    );
+    expect(metrics.text).toMatch(
+      /shopify_webhook_deliveries_total\{[^}]*stage="ack",outcome="duplicate"[^}]*\} [1-9]/,
+    );
+    expect(metrics.text).toMatch(
+      /shopify_webhook_deliveries_total\{[^}]*stage="job",outcome="processed"[^}]*\} [1-9]/,
+    );
+  });
+
+  test('when an older update arrives after a newer one, then the newer data stays', async () => {
+    const shopper = fake.addCustomer({ first_name: 'Old' });
+    const v1 = fake.updateCustomer(shopper.id, { first_name: 'Middle', phone: '+15550001' });
+    const v2 = fake.updateCustomer(shopper.id, { first_name: 'New', phone: '+15550002' });
+    await sender.deliver('customers/update', v2);
+    await settle(app);
+    await sender.deliver('customers/update', v1);
+    await sender.deliver('customers/create', shopper);
+    await settle(app);
+    const [row] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    expect(row?.name).toBe(`New ${shopper.last_name}`);
+    expect(row?.phone).toBe('+15550002');
+    expect(row?.shopify_updated_at?.getTime()).toBe(Date.parse(v2.updated_at));
+  });
+
+  test('when a shopper matches a CRM customer by email in another case, then that customer is linked, not duplicated', async () => {
+    const existing = await createCustomer(app.container, {
+      email: 'mixed.case@example.com',
+      name: 'From a ticket',
+    });
+    const shopper = fake.addCustomer({
+      email: 'Mixed.Case@Example.COM',
+      first_name: 'Mixed',
+      last_name: 'Case',
+    });
+    await sender.deliver('customers/create', shopper);
+    await settle(app);
+    const rows = await customersWhere(app, 'email = $1', ['mixed.case@example.com']);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      id: existing.id,
+      shopify_customer_id: String(shopper.id),
+      name: 'Mixed Case',
+    });
+  });
+
+  test('when a customer is deleted in Shopify, then the CRM customer is unlinked, keeps its tickets, and a late update does not relink it', async () => {
+    const shopper = fake.addCustomer();
+    await sender.deliver('customers/create', shopper);
+    await settle(app);
+    const [linked] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    if (!linked) throw new Error('customer not created');
+    const ticket = await createTicket(app.container, { customerId: linked.id });
+    const lateUpdate = fake.updateCustomer(shopper.id, { first_name: 'Late' });
+
+    await sender.deliver('customers/delete', { id: shopper.id });
+    await settle(app);
+    await sender.deliver('customers/update', lateUpdate);
+    await settle(app);
+
+    const [after] = await customersWhere(app, 'id = $1', [linked.id]);
+    expect(after?.shopify_customer_id).toBeNull();
+    expect(after?.email).toBe(shopper.email);
+    expect(await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)])).toHaveLength(0);
+    const { auth } = await createAgent(app.container, { role: 'admin' });
+    await app.http.get(`/api/tickets/${ticket.id}`).set(auth).expect(200);
+  });
+
+  test('when a topic is not one this receiver handles, then it is acknowledged as ignored and not stored', async () => {
+    const res = await sender.deliver('products/create', { id: 1 });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ignored: true });
+    expect(await deliveryCount(res.delivery.webhookId)).toBe(0);
+  });
+
+  test('when a signed payload is unusable, then it is acknowledged, marked failed and not retried', async () => {
+    const res = await sender.deliver('customers/update', { id: 'not-a-number' });
+    expect(res.status).toBe(200);
+    await settle(app);
+    const rows: Array<{ status: string }> = await app.container.db.query(
+      `SELECT status FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
+      [res.delivery.webhookId],
+    );
+    expect(rows[0]?.status).toBe('failed');
+  });
+});
+
+describe('recovery', () => {
+  test('when a recorded delivery lost its job, then the sweep enqueues it again and it is processed', async () => {
+    const shopper = fake.addCustomer({ first_name: 'Stranded' });
+    await app.container.db.query(
+      `INSERT INTO shopify_webhook_deliveries (webhook_id, topic, shop_domain, received_at, payload)
+       VALUES ($1, 'customers/create', $2, now() - interval '10 minutes', $3::jsonb)`,
+      ['stranded-delivery-1', fake.shop, JSON.stringify(shopper)],
+    );
+    await app.container.queues.add('shopify.sweep-deliveries', {});
+    await settle(app);
+    const [row] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    expect(row?.name).toMatch(/^Stranded /);
+  });
+});
+
+describe('a delivery that cannot be stored', () => {
+  test('when one delivery of a burst cannot be stored, then only it is refused (503, so Shopify retries) and its neighbours are recorded', async () => {
+    const good = Array.from({ length: 6 }, () => sender.build('customers/create', fake.addCustomer()));
+    // Postgres' jsonb refuses the NUL character that JSON allows.
+    const bad = sender.build('customers/create', { ...fake.addCustomer(), note: 'nul \u0000 here' });
+    const results = await Promise.all([...good, bad].map((d) => sender.send(d)));
+    expect(results.slice(0, 6).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(results[6]?.status).toBe(503);
+    expect(results[6]?.body).toMatchObject({ error: { code: 'delivery_not_recorded' } });
+    await settle(app);
+    for (const d of good) expect(await deliveryCount(d.webhookId)).toBe(1);
+    expect(await deliveryCount(bad.webhookId)).toBe(0);
+  });
+});
+
+describe('a storm of concurrent, duplicated, reordered deliveries', () => {
+  test('when every version of ten shoppers is delivered three times at once in random order, then each shopper is exactly one customer holding the newest data', async () => {
+    // One shopper already exists in the CRM (from a ticket), under a differently-cased email.
+    const preexisting = fake.addCustomer({ email: 'storm.pre@example.com' });
+    await createCustomer(app.container, { email: 'storm.pre@example.com' });
+
+    const shoppers = [preexisting, ...Array.from({ length: 9 }, () => fake.addCustomer())];
+    const deliveries = shoppers.flatMap((created) => {
+      const v1 = fake.updateCustomer(created.id, { first_name: 'Second', phone: '+15551111' });
+      const v2 = fake.updateCustomer(created.id, { first_name: 'Final', phone: '+15552222' });
+      const versions = [
+        sender.build('customers/create', { ...created, email: created.email?.toUpperCase() }),
+        sender.build('customers/update', v1),
+        sender.build('customers/update', v2),
+      ];
+      // Each delivery three times with its webhook id, plus one more copy of the same event
+      // under a new webhook id (a second subscription).
+      return versions.flatMap((d) => [
+        d,
+        d,
+        d,
+        sender.build(d.topic, JSON.parse(d.body), { eventId: d.eventId }),
+      ]);
+    });
+    deliveries.sort(() => Math.random() - 0.5);
+
+    const results = await Promise.all(deliveries.map((d) => sender.send(d)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const fresh = results.filter((r) => (r.body as { duplicate: boolean }).duplicate === false);
+    expect(fresh).toHaveLength(shoppers.length * 3 * 2);
+    await settle(app);
+
+    for (const shopper of shoppers) {
+      const byId = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+      const byEmail = await customersWhere(app, 'email = $1', [shopper.email?.toLowerCase()]);
+      expect(byId).toHaveLength(1);
+      expect(byEmail).toHaveLength(1);
+      expect(byId[0]?.id).toBe(byEmail[0]?.id);
+      expect(byId[0]).toMatchObject({ name: `Final ${shopper.last_name}`, phone: '+15552222' });
+    }
+  });
+});
+
+describe('orders', () => {
+  const summaryOf = async (customerId: string) =>
+    app.container.services.shopify.orders.orderSummary(customerId);
+
+  test('when orders are created, replayed, updated and cancelled, then the summary counts each order once with its latest total', async () => {
+    const shopper = fake.addCustomer();
+    await sender.deliver('customers/create', shopper);
+    await settle(app);
+    const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    if (!customer) throw new Error('customer missing');
+
+    const a = fake.addOrder(shopper.id, { total_price: '40.00' });
+    const b = fake.addOrder(shopper.id, { total_price: '10.50' });
+    const c = fake.addOrder(shopper.id, { total_price: '99.99' });
+    const first = await sender.deliver('orders/create', a);
+    await sender.send(first.delivery); // a repeat
+    await sender.deliver('orders/create', a); // the same order under another webhook id
+    await sender.deliver('orders/create', b);
+    await sender.deliver('orders/create', c);
+    const aUpdated = fake.updateOrder(a.id, { total_price: '45.00' });
+    await sender.deliver('orders/updated', aUpdated);
+    await settle(app);
+    await sender.deliver('orders/create', a); // a late, older copy
+    const cCancelled = fake.updateOrder(c.id, { cancelled_at: shopifyTime(Date.now()) });
+    await sender.deliver('orders/cancelled', cCancelled);
+    await settle(app);
+
+    const summary = await summaryOf(customer.id);
+    expect(summary).toMatchObject({ orderCount: 2, totalSpent: 55.5, currency: 'USD' });
+    expect(summary?.lastOrderAt?.getTime()).toBe(Date.parse(b.created_at));
+    const recent = await app.container.services.shopify.orders.recentOrders(customer.id);
+    expect(recent.map((o) => o.name)).toEqual([c.name, b.name, a.name]);
+    expect(recent.find((o) => o.id === String(a.id))?.totalPrice).toBe('45.00');
+  });
+
+  test('when an order arrives before its customer, then it counts once the customer exists', async () => {
+    const shopper = fake.addCustomer();
+    const order = fake.addOrder(shopper.id, { total_price: '12.00' });
+    // The order's embedded customer has no updated_at in some API versions: only the link.
+    await sender.deliver('orders/create', { ...order, customer: { id: shopper.id } });
+    await settle(app);
+    expect(await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)])).toHaveLength(0);
+    await sender.deliver('customers/create', shopper);
+    await settle(app);
+    const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    if (!customer) throw new Error('customer missing');
+    expect(await summaryOf(customer.id)).toMatchObject({ orderCount: 1, totalSpent: 12 });
+  });
+
+  test('when an order is deleted, then it no longer counts', async () => {
+    const shopper = fake.addCustomer();
+    const order = fake.addOrder(shopper.id, { total_price: '30.00' });
+    const keep = fake.addOrder(shopper.id, { total_price: '5.00' });
+    await sender.deliver('orders/create', order);
+    await sender.deliver('orders/create', keep);
+    await settle(app);
+    await sender.deliver('orders/delete', { id: order.id });
+    await settle(app);
+    const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
+    if (!customer) throw new Error('customer missing');
+    expect(await summaryOf(customer.id)).toMatchObject({ orderCount: 1, totalSpent: 5 });
+  });
+});
