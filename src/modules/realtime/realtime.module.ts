@@ -15,6 +15,7 @@ import { RealtimeGateway } from './realtime.gateway';
 import { registerRealtimeListeners } from './realtime.listeners';
 import { RealtimePublisher } from './realtime.publisher';
 import { ViewersRepository } from './viewers.repository';
+import { NewWorkAudience } from './new-work-audience';
 
 export interface RealtimeModule {
   log: RoomEventLog;
@@ -23,6 +24,8 @@ export interface RealtimeModule {
   collision: CollisionService;
   /** Bound to a socket.io server by attachRealtime (API processes only). */
   gateway: RealtimeGateway;
+  /** Agents a new ticket is announced to; started by attachRealtime (API processes only). */
+  newWorkAudience: NewWorkAudience;
 }
 
 interface RealtimeDeps {
@@ -69,5 +72,6 @@ export function createRealtimeModule(d: RealtimeDeps): RealtimeModule {
     registry: d.metrics.registry,
   });
   registerRealtimeListeners(d.events, publisher, { agents: d.agents, tickets: d.tickets, presence });
-  return { log, publisher, presence, collision, gateway };
+  const newWorkAudience = new NewWorkAudience(d.agents, d.events, 5000, logger);
+  return { log, publisher, presence, collision, gateway, newWorkAudience };
 }

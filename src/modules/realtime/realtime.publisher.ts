@@ -6,6 +6,8 @@ import type { SequencedEventName, SequencedEventPayloads } from './realtime.even
 export interface PublishOptions {
   /** Roles that must never receive this event (enforced live and on replay). */
   exceptRoles?: Role[];
+  /** Narrows delivery to agents accepting new work (live and on replay). */
+  audience?: 'accepting-new-work';
 }
 
 /**
@@ -30,6 +32,7 @@ export class RealtimePublisher {
       event,
       data,
       ...(opts.exceptRoles && opts.exceptRoles.length > 0 ? { exceptRoles: opts.exceptRoles } : {}),
+      ...(opts.audience ? { audience: opts.audience } : {}),
     };
     await this.log.append(targets, body);
     this.onPublish?.(event);

@@ -21,7 +21,11 @@ interface SocketStream {
 export class LocalDelivery {
   private readonly streams = new WeakMap<RealtimeSocket, SocketStream>();
 
-  constructor(private readonly io: RealtimeIo) {}
+  constructor(
+    private readonly io: RealtimeIo,
+    /** Whether an agent currently accepts new work (for `audience: 'accepting-new-work'`). */
+    private readonly acceptsNewWork: (agentId: string) => boolean = () => true,
+  ) {}
 
   /** A live event from the channel. */
   onEnvelope(env: LogEnvelope<EventBody>): void {
@@ -42,6 +46,13 @@ export class LocalDelivery {
   /** Sends one event to one socket unless it already has it, may not see it, or left its rooms. */
   deliver(socket: RealtimeSocket, env: LogEnvelope<EventBody>, replayed: boolean): boolean {
     if (env.body.exceptRoles?.includes(socket.data.role)) return false;
+    if (
+      env.body.audience === 'accepting-new-work' &&
+      socket.data.role === 'agent' &&
+      !this.acceptsNewWork(socket.data.agentId)
+    ) {
+      return false;
+    }
     const stream = this.stream(socket);
     if (stream.delivered.has(env.id)) return false;
     const seq: RoomSeqs = {};

@@ -31,4 +31,6 @@ export interface EventBody {
   data: unknown;
   /** Sockets of these roles never receive the event (e.g. viewers and internal notes). */
   exceptRoles?: Role[];
+  /** Only agents accepting new work receive it (leads and admins always do). */
+  audience?: 'accepting-new-work';
 }

@@ -40,7 +40,9 @@ export async function attachRealtime(server: HttpServer, container: Container): 
   const events = createRedis(config.redis.url, subscriberOptions);
   io.adapter(createAdapter(pub, sub, { key: keys.key('socket.io') }));
 
-  const delivery = new LocalDelivery(io);
+  const audience = container.realtime.newWorkAudience;
+  await audience.start();
+  const delivery = new LocalDelivery(io, (agentId) => audience.has(agentId));
   const channel = container.realtime.log.channel;
   events.on('message', (from: string, message: string) => {
     if (from !== channel) return;
@@ -57,6 +59,7 @@ export async function attachRealtime(server: HttpServer, container: Container): 
   const close = () => {
     closing ??= (async () => {
       container.realtime.gateway.unbind();
+      audience.stop();
       // Not io.close(): it would also close the HTTP server, which main.ts closes itself.
       // Closing the transports (rather than sending a disconnect) lets clients reconnect, to
       // another instance during a rolling deploy; their missed events are replayed there.
