@@ -37,6 +37,8 @@ interface Row {
   unit?: string;
   target?: HttpScenario['target'];
   skipped?: string;
+  /** How long the server kept working after the load stopped. */
+  settledMs?: number;
   custom?: { summary: string; values: Record<string, number> };
 }
 
@@ -63,7 +65,8 @@ async function documentedRoutes(url: string): Promise<Set<string>> {
 }
 
 async function machine(db: Pool, redisUrl: string): Promise<Record<string, string>> {
-  const pg = (await db.query<{ v: string }>(`SHOW server_version`)).rows[0]?.v ?? '?';
+  const pg =
+    (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
   const settings = (
     await db.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'max_connections', 'work_mem')`,
@@ -146,6 +149,23 @@ async function clearRedisPrefix(redisUrl: string, prefix: string | undefined): P
   }
 }
 
+/**
+ * Waits until the API's and the baseline's connections are idle, so statements a slow scenario
+ * left running (autocannon stops sending, not the server working) do not load the next one.
+ */
+async function settle(db: Pool, timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+          AND application_name IN ('crm-api', 'crm-bench-baseline')`,
+    );
+    if (Number(rows[0]?.n) === 0 || Date.now() - started > timeoutMs) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 function printRow(row: Row): void {
   const tag = `${row.id}${row.run > 1 ? ` (run ${row.run})` : ''}`;
   if (row.skipped) {
@@ -162,16 +182,23 @@ function printRow(row: Row): void {
     a.non2xx + a.errors > 0 ? `  NON-2XX ${a.non2xx} ERR ${a.errors} ${JSON.stringify(a.statuses)}` : '';
   console.log(
     `  ${tag.padEnd(22)} ${num(a.rps).padStart(7)} req/s${units}  p50 ${ms(a.p50)}  p95 ${ms(a.p95)}  p99 ${ms(a.p99)} ms` +
-      `  RSS ${a.peakRssMb ?? '—'} MB${bad}`,
+      `  CPU ${cpu(a)} ms/req  RSS ${a.peakRssMb ?? '—'} MB${bad}${(row.settledMs ?? 0) > 1000 ? `  (busy ${(row.settledMs ?? 0) / 1000} s after)` : ''}`,
   );
   if (row.baseline) {
     const b = row.baseline;
     console.log(
       `  ${''.padEnd(22)} baseline ${num(b.rps)} req/s  p50 ${ms(b.p50)}  p95 ${ms(b.p95)}  p99 ${ms(b.p99)} ms` +
-        `  → ratio ${(row.ratio ?? 0).toFixed(2)}${b.non2xx + b.errors > 0 ? `  BASELINE NON-2XX ${b.non2xx} ERR ${b.errors}` : ''}`,
+        `  CPU ${cpu(b)} ms/req  → ratio ${(row.ratio ?? 0).toFixed(2)} (CPU ${cpuRatio(row)})${b.non2xx + b.errors > 0 ? `  BASELINE NON-2XX ${b.non2xx} ERR ${b.errors}` : ''}`,
     );
   }
 }
+
+const cpu = (r: LoadResult) => (r.cpuMsPerRequest === null ? '—' : r.cpuMsPerRequest.toFixed(2));
+/** Baseline CPU per request ÷ ours: the throughput ratio a CPU-bound server would reach. */
+const cpuRatio = (row: Row) =>
+  row.api?.cpuMsPerRequest && row.baseline?.cpuMsPerRequest
+    ? (row.baseline.cpuMsPerRequest / row.api.cpuMsPerRequest).toFixed(2)
+    : '—';
 
 function verdict(row: Row): string {
   if (!row.api || !row.target) return '';
@@ -278,11 +305,13 @@ async function main(): Promise<void> {
         } else {
           const base = { connections, duration, warmup, headers };
           row.api = await runLoad({ ...base, url: api.url, requests: scenario.requests(pools) }, api.pid);
+          row.settledMs = await settle(db);
           if (baseline && scenario.baseline) {
             row.baseline = await runLoad(
               { ...base, url: baseline.url, requests: scenario.requests(pools) },
-              null,
+              baseline.pid,
             );
+            await settle(db);
             row.ratio = row.api.rps / row.baseline.rps;
           }
           Object.assign(row, { perUnit: scenario.perUnit, unit: scenario.unit, target: scenario.target });
@@ -303,7 +332,9 @@ async function main(): Promise<void> {
   }
 
   console.log('\nSummary (best run of each scenario by throughput):');
-  console.log('  scenario               req/s     p50     p95     p99  baseline  ratio  RSS MB  verdict');
+  console.log(
+    '  scenario               req/s     p50     p95     p99  CPU ms/req  baseline  ratio  CPU ratio  RSS MB  verdict',
+  );
   const best = new Map<string, Row>();
   for (const row of rows) {
     const prev = best.get(row.id);
@@ -319,7 +350,9 @@ async function main(): Promise<void> {
     const a = row.api;
     console.log(
       `  ${row.id.padEnd(20)} ${num(a.rps).padStart(7)} ${ms(a.p50).padStart(7)} ${ms(a.p95).padStart(7)} ${ms(a.p99).padStart(7)}` +
+        ` ${cpu(a).padStart(11)}` +
         ` ${row.baseline ? num(row.baseline.rps).padStart(9) : '        —'} ${row.ratio ? row.ratio.toFixed(2).padStart(6) : '     —'}` +
+        ` ${cpuRatio(row).padStart(10)}` +
         ` ${String(a.peakRssMb ?? '—').padStart(7)}  ${verdict(row)}`,
     );
   }

@@ -28,6 +28,23 @@ export interface LoadResult {
   statuses: Record<string, number>;
   /** Peak VmRSS of the watched process while measuring, in MB (null: not watched). */
   peakRssMb: number | null;
+  /**
+   * CPU time (user + system) the watched process spent per response, in ms. Unlike latency
+   * and throughput it hardly moves when other work shares the machine, so it is the figure to
+   * compare between runs and against the baseline on a busy host.
+   */
+  cpuMsPerRequest: number | null;
+}
+
+/** utime + stime of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
@@ -99,6 +116,7 @@ function fire(
 }
 
 /** Warm-up, then a measured run at fixed connections; latency percentiles over every response. */
+/** `rssPid`: the server process to watch (peak RSS, CPU per request), or null. */
 export async function runLoad(opts: LoadOptions, rssPid: number | null): Promise<LoadResult> {
   if (opts.warmup > 0) await fire(opts, opts.warmup);
   let latencies = new Float64Array(1 << 16);
@@ -106,6 +124,7 @@ export async function runLoad(opts: LoadOptions, rssPid: number | null): Promise
   const statuses: Record<string, number> = {};
   const sampler = new RssSampler(rssPid);
   sampler.start();
+  const cpuBefore = rssPid === null ? null : cpuMs(rssPid);
   const started = process.hrtime.bigint();
   const result = await fire(opts, opts.duration, (status, ms) => {
     if (count === latencies.length) {
@@ -118,6 +137,7 @@ export async function runLoad(opts: LoadOptions, rssPid: number | null): Promise
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const peakRssMb = sampler.stop();
+  const cpuAfter = rssPid === null ? null : cpuMs(rssPid);
   const sorted = latencies.slice(0, count).sort();
   return {
     requests: count,
@@ -130,5 +150,7 @@ export async function runLoad(opts: LoadOptions, rssPid: number | null): Promise
     errors: result.errors + result.timeouts,
     statuses,
     peakRssMb,
+    cpuMsPerRequest:
+      cpuBefore !== null && cpuAfter !== null && count > 0 ? (cpuAfter - cpuBefore) / count : null,
   };
 }
