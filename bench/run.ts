@@ -5,7 +5,7 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { intArg, parseArgs } from './lib/args';
-import { runLoad, type LoadResult } from './lib/load';
+import { cpuMs, RssSampler, runLoad, type LoadResult } from './lib/load';
 import { startApi, startBaseline, type Running } from './lib/processes';
 import { loadPools, scenarios, searchWords, type HttpScenario, type Pools } from './lib/scenarios';
 import { benchUsers, defaultBenchDatabaseUrl } from './lib/seed-data';
@@ -68,11 +68,12 @@ async function machine(db: Pool, redisUrl: string): Promise<Record<string, strin
   const pg =
     (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
   const settings = (
-    await db.query<{ name: string; setting: string; unit: string | null }>(
-      `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'max_connections', 'work_mem')`,
+    await db.query<{ name: string; setting: string }>(
+      `SELECT name, current_setting(name) AS setting FROM pg_settings
+        WHERE name IN ('shared_buffers', 'max_connections', 'work_mem')`,
     )
   ).rows
-    .map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`)
+    .map((r) => `${r.name}=${r.setting}`)
     .join(' ');
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let redisVersion = '?';
@@ -150,10 +151,12 @@ async function clearRedisPrefix(redisUrl: string, prefix: string | undefined): P
 }
 
 /**
- * Waits until the API's and the baseline's connections are idle, so statements a slow scenario
- * left running (autocannon stops sending, not the server working) do not load the next one.
+ * Waits until the server is quiet: no active statements from the API or the baseline, and the
+ * watched process using under 10 % of a core. Autocannon stops sending at the end of a
+ * scenario, not the server working (queued statements, event listeners still publishing), and
+ * that leftover work must not load the next scenario.
  */
-async function settle(db: Pool, timeoutMs = 60_000): Promise<number> {
+async function settle(db: Pool, pid: number | null, timeoutMs = 120_000): Promise<number> {
   const started = Date.now();
   for (;;) {
     const { rows } = await db.query<{ n: string }>(
@@ -161,8 +164,11 @@ async function settle(db: Pool, timeoutMs = 60_000): Promise<number> {
         WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
           AND application_name IN ('crm-api', 'crm-bench-baseline')`,
     );
-    if (Number(rows[0]?.n) === 0 || Date.now() - started > timeoutMs) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 250));
+    const before = pid === null ? null : cpuMs(pid);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = pid === null ? null : cpuMs(pid);
+    const busy = before !== null && after !== null && after - before > 50;
+    if ((Number(rows[0]?.n) === 0 && !busy) || Date.now() - started > timeoutMs) return Date.now() - started;
   }
 }
 
@@ -277,7 +283,10 @@ async function main(): Promise<void> {
         redisUrl,
         nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [],
       });
-      console.log(`API: started dist/src/main.js (pid ${api.pid}, pool ${poolSize}) at ${api.url}`);
+      const idleRss = api.pid === null ? 0 : Math.round(RssSampler.readKb(api.pid) / 1024);
+      console.log(
+        `API: started dist/src/main.js (pid ${api.pid}, pool ${poolSize}, RSS at rest ${idleRss} MB) at ${api.url}`,
+      );
     }
     const routes = await documentedRoutes(api.url);
     const token = await login(api.url, benchUsers.lead);
@@ -305,13 +314,13 @@ async function main(): Promise<void> {
         } else {
           const base = { connections, duration, warmup, headers };
           row.api = await runLoad({ ...base, url: api.url, requests: scenario.requests(pools) }, api.pid);
-          row.settledMs = await settle(db);
+          row.settledMs = await settle(db, api.pid);
           if (baseline && scenario.baseline) {
             row.baseline = await runLoad(
               { ...base, url: baseline.url, requests: scenario.requests(pools) },
               baseline.pid,
             );
-            await settle(db);
+            await settle(db, baseline.pid);
             row.ratio = row.api.rps / row.baseline.rps;
           }
           Object.assign(row, { perUnit: scenario.perUnit, unit: scenario.unit, target: scenario.target });

@@ -17,7 +17,7 @@ import {
 } from './words';
 
 /** Bumped whenever the generator changes what it makes, so an old data set is rebuilt. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -675,7 +675,9 @@ function draftTicket(
   let firstRespondedAt: number | null = null;
   for (let k = 0; k < count; k++) {
     const fromAgent = status !== 'new' && k % 2 === 1;
-    if (k > 0) at = Math.min(now - MINUTE, at + rng.int(5, fromAgent ? 600 : 2880) * MINUTE);
+    // Strictly increasing, also when capped near "now": the search document orders by time.
+    if (k > 0)
+      at = Math.max(at + 1000, Math.min(now - MINUTE, at + rng.int(5, fromAgent ? 600 : 2880) * MINUTE));
     const internal = fromAgent && rng.chance(0.08);
     messages.push({
       id: rng.uuid(),
