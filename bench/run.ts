@@ -310,7 +310,7 @@ async function main(): Promise<void> {
           scenario.requires &&
           !routes.has(`${scenario.requires.method} ${scenario.requires.path}`)
         ) {
-          row.skipped = 'route missing';
+          row.skipped = scenario.skipReason ?? 'route missing';
         } else {
           const base = { connections, duration, warmup, headers };
           row.api = await runLoad({ ...base, url: api.url, requests: scenario.requests(pools) }, api.pid);

@@ -70,8 +70,9 @@ export interface HttpScenario {
   /** Requests per unit of work reported (10 for a 10-page walk). */
   perUnit?: number;
   unit?: string;
-  /** Skip unless the API documents this route (modules merged later). */
+  /** Skip unless the API documents this route (modules merged later), saying `skipReason`. */
   requires?: { method: 'get' | 'post'; path: string };
+  skipReason?: string;
   /** Latency target (p95 ms) or throughput target (per second), for the summary. */
   target?: { p95Ms?: number; minRps?: number; minRatio?: number };
   requests(pools: Pools): autocannon.Request[];
@@ -274,6 +275,7 @@ export function scenarios(seed = 1): Scenario[] {
       title: 'POST /api/tickets/:id/auto-assign (each request a different unassigned ticket)',
       baseline: false,
       requires: { method: 'post', path: '/api/tickets/{id}/auto-assign' },
+      skipReason: 'module not merged yet: no POST /api/tickets/:id/auto-assign',
       // TODO(assignment): check the route's semantics once merged (a ticket that is already
       // assigned answers 409?) and give the pool enough unassigned tickets for the duration;
       // the seed keeps ~30 % of `new` tickets unassigned.
