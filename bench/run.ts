@@ -111,6 +111,11 @@ async function searchSelectivity(db: Pool): Promise<string> {
 
 /** Removes what the write scenarios made, so runs leave the data set as seeded. */
 async function cleanupWrites(db: Pool, since: Date): Promise<string> {
+  // Only in a database the seeder made: never delete "recent rows" anywhere else.
+  const { rows } = await db.query<{ seeded: boolean }>(
+    `SELECT to_regclass('bench.seed_info') IS NOT NULL AS seeded`,
+  );
+  if (!rows[0]?.seeded) return 'skipped: not a database made by bench:seed (no bench.seed_info)';
   const client = await db.connect();
   try {
     await client.query('BEGIN');
