@@ -8,7 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * stops after the page (1.4 ms for a word in 68 % of tickets; 11 ms at 1 %), and still picks
  * the GIN bitmap for rare words. Measured in BENCHMARKS.md.
  *
- * Built CONCURRENTLY (outside a transaction) so a large tickets table stays writable.
+ * Built CONCURRENTLY (outside a transaction) so a large tickets table stays writable while it
+ * builds (1.5 s at 1M tickets here).
  */
 export class TicketsSmartOrderIndex1764700000000 implements MigrationInterface {
   name = 'TicketsSmartOrderIndex1764700000000';
@@ -21,7 +22,8 @@ export class TicketsSmartOrderIndex1764700000000 implements MigrationInterface {
     );
   }
 
+  // typeorm reverts inside a transaction whatever `transaction` says, so no CONCURRENTLY here.
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS tickets_smart_all_idx`);
+    await q.query(`DROP INDEX IF EXISTS tickets_smart_all_idx`);
   }
 }
