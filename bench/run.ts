@@ -156,14 +156,25 @@ async function clearRedisPrefix(redisUrl: string, prefix: string | undefined): P
 }
 
 /**
- * Waits until the server is quiet: no active statements from the API or the baseline, and the
- * watched process using under 10 % of a core. Autocannon stops sending at the end of a
+ * Waits until the server is quiet: no active statements from the API or the baseline, the
+ * watched process using under 10 % of a core, and /readyz (Postgres and Redis pings) fast. Autocannon stops sending at the end of a
  * scenario, not the server working (queued statements, event listeners still publishing), and
  * that leftover work must not load the next scenario.
  */
-async function settle(db: Pool, pid: number | null, timeoutMs = 120_000): Promise<number> {
+async function settle(
+  db: Pool,
+  pid: number | null,
+  readyUrl: string | null,
+  timeoutMs = 120_000,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
+    // Work queued in Redis (e.g. event fan-out) shows as a slow /readyz, whose check pings Redis.
+    if (readyUrl) {
+      const probe = Date.now();
+      await fetch(readyUrl).catch(() => undefined);
+      if (Date.now() - probe > 100 && Date.now() - started < timeoutMs) continue;
+    }
     const { rows } = await db.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_stat_activity
         WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
@@ -319,13 +330,13 @@ async function main(): Promise<void> {
         } else {
           const base = { connections, duration, warmup, headers };
           row.api = await runLoad({ ...base, url: api.url, requests: scenario.requests(pools) }, api.pid);
-          row.settledMs = await settle(db, api.pid);
+          row.settledMs = await settle(db, api.pid, `${api.url}/readyz`);
           if (baseline && scenario.baseline) {
             row.baseline = await runLoad(
               { ...base, url: baseline.url, requests: scenario.requests(pools) },
               baseline.pid,
             );
-            await settle(db, baseline.pid);
+            await settle(db, baseline.pid, null);
             row.ratio = row.api.rps / row.baseline.rps;
           }
           Object.assign(row, { perUnit: scenario.perUnit, unit: scenario.unit, target: scenario.target });
