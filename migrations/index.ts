@@ -6,6 +6,7 @@ import { Intelligence1764100000000 } from './1764100000000-Intelligence';
 import { SmartOrderWithCustomerValue1764190000000 } from './1764190000000-SmartOrderWithCustomerValue';
 import { GorgiasSync1764500000000 } from './1764500000000-GorgiasSync';
 import { ShopifyIntegration1764300000000 } from './1764300000000-ShopifyIntegration';
+import { TicketsSmartOrderIndex1764700000000 } from './1764700000000-TicketsSmartOrderIndex';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -20,4 +21,5 @@ export const migrations = [
   ShopifyIntegration1764300000000,
   SlackNotifications1764400000000,
   GorgiasSync1764500000000,
+  TicketsSmartOrderIndex1764700000000,
 ];
