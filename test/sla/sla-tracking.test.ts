@@ -318,8 +318,10 @@ describe('the smart order', () => {
       const rows: Array<{ 'QUERY PLAN': string }> = await tx.query(`EXPLAIN ${text}`, params);
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
-    expect(plan).toMatch(/Index Scan using tickets_sla_smart_idx/);
+    // Either smart-order index serves it (with or without the status prefix: the planner picks by
+    // size); what matters is no sort and the cursor as the index bound.
+    expect(plan).toMatch(/Index Scan using tickets_(sla_smart|smart_all)_idx/);
     expect(plan).not.toMatch(/Sort/);
-    expect(plan).toMatch(/Index Cond: .*status = .*ROW\(COALESCE\(sla_due_at/s);
+    expect(plan).toMatch(/Index Cond: .*ROW\(COALESCE\(sla_due_at/s);
   });
 });

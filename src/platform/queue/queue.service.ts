@@ -115,11 +115,18 @@ export class QueueService {
     this.subscriber = undefined;
   }
 
+  /** Every queue adds its listeners to the shared connections: more than node's default 10. */
+  private shared(client: Redis): Redis {
+    client.setMaxListeners(100);
+    return client;
+  }
+
   private connection(type: 'client' | 'subscriber' | 'bclient'): Redis {
     // bull requires these two options off for the subscriber and blocking connections.
     const opts = { enableReadyCheck: false, maxRetriesPerRequest: null };
-    if (type === 'client') return (this.client ??= new Redis(this.redisUrl, { maxRetriesPerRequest: null }));
-    if (type === 'subscriber') return (this.subscriber ??= new Redis(this.redisUrl, opts));
+    if (type === 'client')
+      return (this.client ??= this.shared(new Redis(this.redisUrl, { maxRetriesPerRequest: null })));
+    if (type === 'subscriber') return (this.subscriber ??= this.shared(new Redis(this.redisUrl, opts)));
     const blocking = new Redis(this.redisUrl, opts);
     this.blocking.push(blocking);
     return blocking;

@@ -34,10 +34,21 @@ export async function attachRealtime(server: HttpServer, container: Container): 
     maxHttpBufferSize: 64 * 1024,
   });
 
-  const subscriberOptions = { enableAutoPipelining: false, maxRetriesPerRequest: null };
+  // A connection in subscriber mode cannot answer INFO, so the ready check would fail every
+  // reconnect; ioredis resubscribes by itself.
+  const subscriberOptions = {
+    enableAutoPipelining: false,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+  };
   const pub = createRedis(config.redis.url, { enableAutoPipelining: false });
   const sub = createRedis(config.redis.url, subscriberOptions);
   const events = createRedis(config.redis.url, subscriberOptions);
+  for (const [name, client] of Object.entries({ pub, sub, events })) {
+    client.on('error', (err: Error) =>
+      log.warn({ err, connection: name }, 'realtime Redis connection error'),
+    );
+  }
   io.adapter(createAdapter(pub, sub, { key: keys.key('socket.io') }));
 
   const audience = container.realtime.newWorkAudience;
