@@ -2,6 +2,7 @@ import { CoreSchema1763800000000 } from './1763800000000-CoreSchema';
 import { SlackNotifications1764400000000 } from './1764400000000-SlackNotifications';
 import { SlaEngine1763900000000 } from './1763900000000-SlaEngine';
 import { Assignment1764000000000 } from './1764000000000-Assignment';
+import { Analytics1764600000000 } from './1764600000000-Analytics';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -12,4 +13,5 @@ export const migrations = [
   SlaEngine1763900000000,
   Assignment1764000000000,
   SlackNotifications1764400000000,
+  Analytics1764600000000,
 ];

@@ -44,6 +44,10 @@ import { registerSlaListeners } from './modules/sla/sla.listeners';
 import { SlaRepository } from './modules/sla/sla.repository';
 import { slaRoutes } from './modules/sla/sla.routes';
 import { SlaService, systemTime } from './modules/sla/sla.service';
+import { createAnalyticsModule } from './modules/analytics/analytics.module';
+import { noChurnSource } from './modules/analytics/analytics.ports';
+import type { AnalyticsService } from './modules/analytics/analytics.service';
+import type { AnalyticsRollups } from './modules/analytics/rollups.service';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -62,6 +66,8 @@ export interface Services {
   sla: SlaService;
   slaMonitor: SlaMonitor;
   assignment: AssignmentService;
+  analytics: AnalyticsService;
+  analyticsRollups: AnalyticsRollups;
 }
 
 export interface Container {
@@ -193,6 +199,15 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   if (config.assignment.auto) registerAssignmentListeners(events, queues, backlog);
   const assignmentWork = assignmentJobs(config, assignment, backlog);
 
+  // Analytics (issue 10): daily rollups kept by a change log, reports read from them.
+  const analytics = createAnalyticsModule({
+    config,
+    db,
+    events,
+    logger,
+    churn: noChurnSource, // the intelligence module's cached churn plugs in here
+  });
+
   const services: Services = {
     auth,
     agents,
@@ -204,6 +219,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     sla,
     slaMonitor,
     assignment,
+    analytics: analytics.service,
+    analyticsRollups: analytics.rollups,
   };
   const routes: AnyRoute[] = [
     // Before the ticket routes: `/api/tickets/unassigned` must win over `/api/tickets/:id`.
@@ -216,18 +233,21 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     ...jobRoutes(jobs),
     ...slack.routes,
     ...slaRoutes(sla),
+    ...analytics.routes,
   ];
   const jobHandlers: JobHandlers = {
     'auth.prune-refresh-tokens': async () => ({ deleted: await auth.pruneExpired() }),
     ...slack.jobHandlers,
     ...slaWork.handlers,
     ...assignmentWork.handlers,
+    ...analytics.jobHandlers,
   };
   const schedules: ScheduledJob[] = [
     { name: 'auth.prune-refresh-tokens', payload: {}, repeat: { cron: '17 3 * * *' } },
     ...slack.schedules,
     ...slaWork.schedules,
     ...assignmentWork.schedules,
+    ...analytics.schedules,
   ];
 
   const onClose: Array<() => Promise<void>> = [];

@@ -5,6 +5,7 @@ import { realtimeSection } from '../modules/realtime/realtime.config';
 import { slackSection } from '../modules/integrations/slack/slack.config';
 import { slaSection } from '../modules/sla/sla.config';
 import { assignmentSection } from '../modules/assignment/assignment.config';
+import { analyticsSection } from '../modules/analytics/analytics.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -16,6 +17,7 @@ const sections = {
   slack: slackSection,
   sla: slaSection,
   assignment: assignmentSection,
+  analytics: analyticsSection,
 };
 
 type Sections = typeof sections;

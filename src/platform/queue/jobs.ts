@@ -15,6 +15,7 @@ export const queueJobs = {
     'assignment.sweep',
     'assignment.repair-workload',
   ],
+  analytics: ['analytics.refresh', 'analytics.nightly'],
 } as const;
 
 export interface JobPayloads {
@@ -33,6 +34,9 @@ export interface JobPayloads {
   'assignment.backlog': Record<string, never>;
   'assignment.sweep': Record<string, never>;
   'assignment.repair-workload': Record<string, never>;
+  // Analytics (issue 10): fold in what changed; recompute a day (default yesterday) from raw rows.
+  'analytics.refresh': Record<string, never>;
+  'analytics.nightly': { day?: string };
 }
 
 export type QueueName = keyof typeof queueJobs;
