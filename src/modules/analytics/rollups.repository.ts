@@ -79,8 +79,9 @@ export class RollupsRepository {
   }
 
   /**
-   * Live tickets of the same customers created within a week either side: their "repeat"
-   * standing may depend on the given tickets.
+   * Tickets whose "repeat" standing the given tickets may decide: live tickets of the same
+   * customer and category (as the ticket is now, or as the ledger last saw it) created up to a
+   * week after it.
    */
   async repeatNeighbours(tx: EntityManager, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
@@ -88,8 +89,10 @@ export class RollupsRepository {
       tx,
       `SELECT DISTINCT u.id
          FROM tickets t
-         JOIN tickets u ON u.customer_id = t.customer_id AND u.deleted_at IS NULL
-                       AND u.created_at BETWEEN t.created_at - ${REPEAT_WINDOW} AND t.created_at + ${REPEAT_WINDOW}
+         LEFT JOIN analytics_ticket_ledger l ON l.ticket_id = t.id
+         JOIN tickets u ON u.customer_id IN (t.customer_id, l.customer_id) AND u.deleted_at IS NULL
+                       AND u.category IN (t.category, l.category)
+                       AND u.created_at BETWEEN t.created_at AND t.created_at + ${REPEAT_WINDOW}
         WHERE t.id = ANY($1::uuid[]) AND u.id <> ALL($1::uuid[])`,
       [ids],
     );

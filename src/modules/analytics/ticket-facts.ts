@@ -1,4 +1,4 @@
-import { addTo, bucketOf, merge, type Histogram } from './histogram';
+import { addTo, bucketOf, type Histogram } from './histogram';
 
 /**
  * What one ticket contributes to the daily rollups, as pure functions.
@@ -397,9 +397,4 @@ function isZero(r: RollupDelta): boolean {
     Object.keys(r.firstResponseHist).length === 0 &&
     Object.keys(r.resolutionHist).length === 0
   );
-}
-
-/** Totals of many rows' deltas for one day (the nightly recompute writes these as they are). */
-export function sumHistograms(hists: Histogram[]): Histogram {
-  return hists.reduce<Histogram>((acc, h) => merge(acc, h), {});
 }
