@@ -62,7 +62,10 @@ async function snapshot(app: TestApp = w.app): Promise<unknown[]> {
             + sla_next_reply_met + sla_next_reply_breached + sla_resolution_met + sla_resolution_breached > 0
       ORDER BY agent_id, day`,
   );
-  return [...seg, ...agents];
+  const open = await app.container.db.query(
+    `SELECT to_jsonb(o) AS r FROM analytics_segment_open o WHERE open <> 0 ORDER BY dimension, value`,
+  );
+  return [...seg, ...agents, ...open];
 }
 
 async function expectTeamMatchesRaw(from: string, to: string): Promise<void> {

@@ -59,55 +59,54 @@ export class AnalyticsRepository {
 
   /**
    * Segment rollups of one dimension summed over [from, to], by value (only `values` when
-   * given). Histograms are merged bucket by bucket.
+   * given), with their duration histograms merged when `histograms` is set.
    */
   async segmentTotals(
     dimension: string,
     from: string,
     to: string,
-    values?: string[],
+    opts: { values?: string[]; histograms?: boolean } = {},
   ): Promise<Map<string, SegmentTotals>> {
     const params: unknown[] = [dimension, from, to];
     let filter = '';
-    if (values) {
-      params.push(values);
+    if (opts.values) {
+      params.push(opts.values);
       filter = 'AND s.value = ANY($4::text[])';
     }
     const sums = segmentCounters.map((c) => `sum(s.${columnOf(c)})::float8 AS "${c}"`).join(', ');
     const where = `s.dimension = $1 AND s.day BETWEEN $2::date AND $3::date ${filter}`;
-    const [rows, hists] = await Promise.all([
-      sql<Record<string, number> & { key: string }>(
-        this.db,
-        `SELECT s.value AS key, ${sums} FROM analytics_segment_daily s WHERE ${where} GROUP BY s.value`,
-        params,
-      ),
-      this.histograms('analytics_segment_daily', 's.value', where, params),
-    ]);
+    const rows = await sql<Record<string, number> & { key: string }>(
+      this.db,
+      `SELECT s.value AS key, ${sums} FROM analytics_segment_daily s WHERE ${where} GROUP BY s.value`,
+      params,
+    );
     const result = new Map<string, SegmentTotals>();
     for (const r of rows) {
       const t = emptySegmentTotals();
       for (const c of segmentCounters) t.counters[c] = Number(r[c] ?? 0);
       result.set(r.key, t);
     }
-    for (const h of hists) {
-      const t = result.get(h.key);
-      if (t) (h.metric === 'fr' ? t.firstResponseHist : t.resolutionHist)[String(h.bucket)] = h.n;
-    }
+    if (opts.histograms !== false)
+      await this.mergeHistograms(result, 'analytics_segment_daily s', 's.value', where, params);
     return result;
   }
 
-  /** Backlog at the end of `to`, by value: the running sum of each day's net change. */
+  /**
+   * Backlog at the end of `to`, by value: the backlog now less the net change of the days after
+   * `to` (so recent days, the usual question, read few rows).
+   */
   async backlog(dimension: string, to: string, values?: string[]): Promise<Map<string, number>> {
     const params: unknown[] = [dimension, to];
     let filter = '';
     if (values) {
       params.push(values);
-      filter = 'AND value = ANY($3::text[])';
+      filter = 'AND o.value = ANY($3::text[])';
     }
     const rows = await sql<{ value: string; n: string }>(
       this.db,
-      `SELECT value, sum(open_delta)::bigint AS n FROM analytics_segment_daily
-        WHERE dimension = $1 AND day <= $2::date ${filter} GROUP BY value`,
+      `SELECT o.value, o.open - coalesce((SELECT sum(s.open_delta) FROM analytics_segment_daily s
+                                          WHERE s.dimension = o.dimension AND s.value = o.value AND s.day > $2::date), 0) AS n
+         FROM analytics_segment_open o WHERE o.dimension = $1 ${filter}`,
       params,
     );
     return new Map(rows.map((r) => [r.value, Number(r.n)]));
@@ -128,25 +127,29 @@ export class AnalyticsRepository {
     );
   }
 
-  /** Agent rollups summed over [from, to], by agent (only `agentIds` when given). */
-  async agentTotals(from: string, to: string, agentIds?: string[]): Promise<Map<string, AgentTotals>> {
+  /**
+   * Agent rollups summed over [from, to], by agent (only `agentIds` when given), with the named
+   * histograms merged.
+   */
+  async agentTotals(
+    from: string,
+    to: string,
+    opts: { agentIds?: string[]; histograms?: boolean } = {},
+  ): Promise<Map<string, AgentTotals>> {
     const params: unknown[] = [from, to];
     let filter = '';
-    if (agentIds) {
-      params.push(agentIds);
+    if (opts.agentIds) {
+      params.push(opts.agentIds);
       filter = 'AND a.agent_id = ANY($3::uuid[])';
     }
     const sums = agentCounters.map((c) => `sum(a.${columnOf(c)})::float8 AS "${c}"`).join(', ');
     const where = `a.day BETWEEN $1::date AND $2::date ${filter}`;
-    const [rows, hists] = await Promise.all([
-      sql<Record<string, number> & { key: string; online: number }>(
-        this.db,
-        `SELECT a.agent_id::text AS key, ${sums}, sum(a.online_seconds)::float8 AS online
-           FROM analytics_agent_daily a WHERE ${where} GROUP BY a.agent_id`,
-        params,
-      ),
-      this.histograms('analytics_agent_daily', 'a.agent_id::text', where, params, 'a'),
-    ]);
+    const rows = await sql<Record<string, number> & { key: string; online: number }>(
+      this.db,
+      `SELECT a.agent_id::text AS key, ${sums}, sum(a.online_seconds)::float8 AS online
+         FROM analytics_agent_daily a WHERE ${where} GROUP BY a.agent_id`,
+      params,
+    );
     const result = new Map<string, AgentTotals>();
     for (const r of rows) {
       const t = emptyAgentTotals();
@@ -154,31 +157,34 @@ export class AnalyticsRepository {
       t.onlineSeconds = Number(r.online ?? 0);
       result.set(r.key, t);
     }
-    for (const h of hists) {
-      const t = result.get(h.key);
-      if (t) (h.metric === 'fr' ? t.firstResponseHist : t.resolutionHist)[String(h.bucket)] = h.n;
-    }
+    if (opts.histograms !== false)
+      await this.mergeHistograms(result, 'analytics_agent_daily a', 'a.agent_id::text', where, params);
     return result;
   }
 
-  private histograms(
+  /** Adds up the daily histograms of the matching rows into each key's totals. */
+  private async mergeHistograms(
+    into: Map<string, Totals<string>>,
     table: string,
     keyExpr: string,
     where: string,
     params: unknown[],
-    alias = 's',
-  ): Promise<Array<{ key: string; metric: 'fr' | 'res'; bucket: number; n: number }>> {
-    return sql<{ key: string; metric: 'fr' | 'res'; bucket: number; n: number }>(
+  ): Promise<void> {
+    const alias = table.split(' ')[1] ?? '';
+    const rows = await sql<{ key: string; fr: Histogram; res: Histogram }>(
       this.db,
-      `SELECT ${keyExpr} AS key, 'fr' AS metric, h.key::int AS bucket, sum(h.value::int)::int AS n
-         FROM ${table} ${alias}, jsonb_each_text(${alias}.first_response_hist) h
-        WHERE ${where} GROUP BY 1, 3
-       UNION ALL
-       SELECT ${keyExpr} AS key, 'res' AS metric, h.key::int AS bucket, sum(h.value::int)::int AS n
-         FROM ${table} ${alias}, jsonb_each_text(${alias}.resolution_hist) h
-        WHERE ${where} GROUP BY 1, 3`,
+      `SELECT ${keyExpr} AS key, ${alias}.first_response_hist AS fr, ${alias}.resolution_hist AS res FROM ${table}
+        WHERE ${where} AND (${alias}.first_response_hist <> '{}' OR ${alias}.resolution_hist <> '{}')`,
       params,
     );
+    for (const r of rows) {
+      const t = into.get(r.key);
+      if (!t) continue;
+      for (const [bucket, n] of Object.entries(r.fr))
+        t.firstResponseHist[bucket] = (t.firstResponseHist[bucket] ?? 0) + n;
+      for (const [bucket, n] of Object.entries(r.res))
+        t.resolutionHist[bucket] = (t.resolutionHist[bucket] ?? 0) + n;
+    }
   }
 
   // --- agents ----------------------------------------------------------------------------------

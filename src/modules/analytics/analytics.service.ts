@@ -272,7 +272,7 @@ export class AnalyticsService {
     } else {
       const members = await this.repo.agentIdsInDepartment(department);
       const [t, b] = await Promise.all([
-        this.repo.segmentTotals('assignee', r.from, r.to, members),
+        this.repo.segmentTotals('assignee', r.from, r.to, { values: members }),
         this.repo.backlog('assignee', r.to, members),
       ]);
       totals = sumSegments(t.values());
@@ -295,7 +295,8 @@ export class AnalyticsService {
   async agent(actor: Actor, agentId: string, q: RangeInput): Promise<AgentReport> {
     const agent = await this.visibleAgent(actor, agentId);
     const r = this.range(q);
-    const totals = (await this.repo.agentTotals(r.from, r.to, [agentId])).get(agentId) ?? emptyAgentTotals();
+    const totals =
+      (await this.repo.agentTotals(r.from, r.to, { agentIds: [agentId] })).get(agentId) ?? emptyAgentTotals();
     const c = totals.counters;
     return {
       ...(await this.base(r)),
@@ -325,9 +326,9 @@ export class AnalyticsService {
     q: RangeInput & { metric: LeaderboardMetric; minTickets: number; limit: number },
   ): Promise<LeaderboardReport> {
     const r = this.range(q);
-    const totals = await this.repo.agentTotals(r.from, r.to);
-    const agents = new Map((await this.repo.agentsByIds([...totals.keys()])).map((a) => [a.id, a]));
     const spec = leaderboardSpecs[q.metric];
+    const totals = await this.repo.agentTotals(r.from, r.to, { histograms: spec.unit === 'minutes' });
+    const agents = new Map((await this.repo.agentsByIds([...totals.keys()])).map((a) => [a.id, a]));
     const rows: Array<Omit<LeaderboardRow, 'rank'>> = [];
     for (const [agentId, t] of totals) {
       const agent = agents.get(agentId);
@@ -392,7 +393,7 @@ export class AnalyticsService {
     dimension: SegmentDimension,
     r: DayRange,
   ): Promise<Array<{ value: string; created: number; resolved: number }>> {
-    const totals = await this.repo.segmentTotals(dimension, r.from, r.to);
+    const totals = await this.repo.segmentTotals(dimension, r.from, r.to, { histograms: false });
     return [...totals.entries()]
       .map(([value, t]) => ({ value, created: t.counters.created, resolved: t.counters.resolved }))
       .filter((d) => d.created > 0 || d.resolved > 0)
@@ -401,7 +402,7 @@ export class AnalyticsService {
 
   async slaCompliance(q: RangeInput): Promise<SlaComplianceReport> {
     const r = this.range(q);
-    const totals = await this.repo.segmentTotals('priority', r.from, r.to);
+    const totals = await this.repo.segmentTotals('priority', r.from, r.to, { histograms: false });
     const order = ['urgent', 'high', 'normal', 'low'];
     const data: SlaComplianceRow[] = [];
     const overall = new Map<SlaTargetName, { met: number; breached: number }>(
@@ -449,7 +450,7 @@ export class AnalyticsService {
       this.churn.highRisk(q.limit),
       this.repo.topCustomers(start, end, q.limit),
       this.repo.repeatIssues(start, end, q.limit),
-      this.repo.segmentTotals('tier', r.from, r.to, ['vip']),
+      this.repo.segmentTotals('tier', r.from, r.to, { values: ['vip'] }),
     ]);
     const ids = risky.map((c) => c.customerId);
     const [customers, open] = await Promise.all([this.repo.customers(ids), this.repo.openTickets(ids, 5)]);

@@ -43,11 +43,6 @@ export function addTo(h: Histogram, bucket: number, count = 1): void {
   else h[key] = n;
 }
 
-export function merge(into: Histogram, from: Histogram, sign = 1): Histogram {
-  for (const [k, n] of Object.entries(from)) addTo(into, Number(k), sign * n);
-  return into;
-}
-
 /**
  * The nearest-rank percentile (p in (0, 1]) in seconds: the bucket holding the ⌈p·n⌉-th
  * smallest duration. null for an empty histogram.

@@ -217,18 +217,20 @@ export class AnalyticsRollups {
           await this.repo.clearAll(tx);
           await this.repo.dropChangesUpTo(tx, maxId);
         });
-        let after: string | null = null;
+        let after: { createdAt: Date; id: string } | null = null;
         for (;;) {
-          const ids = await this.repo.ticketIdsAfter(after, this.settings.batchSize);
-          if (ids.length === 0) break;
+          const page = await this.repo.ticketsAfter(after, this.settings.batchSize);
+          if (page.length === 0) break;
+          const ids = page.map((t) => t.id);
           await inTransaction(runner, (tx) => this.fold(tx, ids, { neighbours: false }));
           done += ids.length;
-          after = ids[ids.length - 1] ?? null;
+          after = page[page.length - 1] ?? null;
           onProgress(done);
         }
         await inTransaction(runner, async (tx) => {
           await this.repo.setState(tx, 'online', 'now');
           await this.repo.recomputeAllOnline(tx, this.settings.timezone, this.time.now());
+          await this.repo.compact(tx);
         });
       },
       () => undefined,
