@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../../platform/db/sql';
 import type { AgentStatus } from '../agents/agent.types';
-import type { Histogram } from './histogram';
+import { LAST_BUCKET, type Histogram } from './histogram';
 import { columnOf } from './rollups.repository';
 import { agentCounters, segmentCounters, type AgentCounter, type SegmentCounter } from './ticket-facts';
 
@@ -11,6 +11,8 @@ export interface Totals<C extends string> {
   resolutionHist: Histogram;
 }
 export type SegmentTotals = Totals<SegmentCounter>;
+/** Which duration histograms a read merges. */
+export type HistogramChoice = 'both' | 'firstResponse' | 'resolution' | 'none';
 export type AgentTotals = Totals<AgentCounter> & { onlineSeconds: number };
 
 export interface AgentRecord {
@@ -65,7 +67,7 @@ export class AnalyticsRepository {
     dimension: string,
     from: string,
     to: string,
-    opts: { values?: string[]; histograms?: boolean } = {},
+    opts: { values?: string[]; histograms?: HistogramChoice } = {},
   ): Promise<Map<string, SegmentTotals>> {
     const params: unknown[] = [dimension, from, to];
     let filter = '';
@@ -86,8 +88,14 @@ export class AnalyticsRepository {
       for (const c of segmentCounters) t.counters[c] = Number(r[c] ?? 0);
       result.set(r.key, t);
     }
-    if (opts.histograms !== false)
-      await this.mergeHistograms(result, 'analytics_segment_daily s', 's.value', where, params);
+    await this.mergeHistograms(
+      result,
+      'analytics_segment_daily s',
+      's.value',
+      where,
+      params,
+      opts.histograms ?? 'both',
+    );
     return result;
   }
 
@@ -134,7 +142,7 @@ export class AnalyticsRepository {
   async agentTotals(
     from: string,
     to: string,
-    opts: { agentIds?: string[]; histograms?: boolean } = {},
+    opts: { agentIds?: string[]; histograms?: HistogramChoice } = {},
   ): Promise<Map<string, AgentTotals>> {
     const params: unknown[] = [from, to];
     let filter = '';
@@ -157,33 +165,61 @@ export class AnalyticsRepository {
       t.onlineSeconds = Number(r.online ?? 0);
       result.set(r.key, t);
     }
-    if (opts.histograms !== false)
-      await this.mergeHistograms(result, 'analytics_agent_daily a', 'a.agent_id::text', where, params);
+    await this.mergeHistograms(
+      result,
+      'analytics_agent_daily a',
+      'a.agent_id::text',
+      where,
+      params,
+      opts.histograms ?? 'both',
+    );
     return result;
   }
 
-  /** Adds up the daily histograms of the matching rows into each key's totals. */
+  /**
+   * Adds up the daily histograms of the matching rows into each key's totals (only the named
+   * ones: a leaderboard on one timing reads one column).
+   */
   private async mergeHistograms(
     into: Map<string, Totals<string>>,
     table: string,
     keyExpr: string,
     where: string,
     params: unknown[],
+    which: HistogramChoice,
   ): Promise<void> {
     const alias = table.split(' ')[1] ?? '';
-    const rows = await sql<{ key: string; fr: Histogram; res: Histogram }>(
-      this.db,
-      `SELECT ${keyExpr} AS key, ${alias}.first_response_hist AS fr, ${alias}.resolution_hist AS res FROM ${table}
-        WHERE ${where} AND (${alias}.first_response_hist <> '{}' OR ${alias}.resolution_hist <> '{}')`,
-      params,
-    );
-    for (const r of rows) {
-      const t = into.get(r.key);
-      if (!t) continue;
-      for (const [bucket, n] of Object.entries(r.fr))
-        t.firstResponseHist[bucket] = (t.firstResponseHist[bucket] ?? 0) + n;
-      for (const [bucket, n] of Object.entries(r.res))
-        t.resolutionHist[bucket] = (t.resolutionHist[bucket] ?? 0) + n;
+    const columns = (
+      [
+        ['firstResponse', 'first_response_hist', 'firstResponseHist'],
+        ['resolution', 'resolution_hist', 'resolutionHist'],
+      ] as const
+    ).filter(([name]) => which === 'both' || which === name);
+    for (const [, column, field] of columns) {
+      const rows = await sql<{ key: string; h: Histogram }>(
+        this.db,
+        `SELECT ${keyExpr} AS key, ${alias}.${column} AS h FROM ${table} WHERE ${where} AND ${alias}.${column} <> '{}'`,
+        params,
+      );
+      // Dense counts per key while adding (far cheaper than growing objects), sparse at the end.
+      const dense = new Map<string, Float64Array>();
+      for (const r of rows) {
+        let acc = dense.get(r.key);
+        if (!acc) {
+          acc = new Float64Array(LAST_BUCKET + 1);
+          dense.set(r.key, acc);
+        }
+        for (const bucket in r.h) acc[Number(bucket)] = (acc[Number(bucket)] ?? 0) + (r.h[bucket] ?? 0);
+      }
+      for (const [key, acc] of dense) {
+        const t = into.get(key);
+        if (!t) continue;
+        const h: Histogram = {};
+        acc.forEach((n, bucket) => {
+          if (n !== 0) h[String(bucket)] = n;
+        });
+        t[field] = h;
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import {
   type AgentRecord,
   type AgentTotals,
   type AnalyticsRepository,
+  type HistogramChoice,
   type SegmentTotals,
 } from './analytics.repository';
 import type { ChurnSource } from './analytics.ports';
@@ -327,7 +328,7 @@ export class AnalyticsService {
   ): Promise<LeaderboardReport> {
     const r = this.range(q);
     const spec = leaderboardSpecs[q.metric];
-    const totals = await this.repo.agentTotals(r.from, r.to, { histograms: spec.unit === 'minutes' });
+    const totals = await this.repo.agentTotals(r.from, r.to, { histograms: spec.histogram });
     const agents = new Map((await this.repo.agentsByIds([...totals.keys()])).map((a) => [a.id, a]));
     const rows: Array<Omit<LeaderboardRow, 'rank'>> = [];
     for (const [agentId, t] of totals) {
@@ -393,7 +394,7 @@ export class AnalyticsService {
     dimension: SegmentDimension,
     r: DayRange,
   ): Promise<Array<{ value: string; created: number; resolved: number }>> {
-    const totals = await this.repo.segmentTotals(dimension, r.from, r.to, { histograms: false });
+    const totals = await this.repo.segmentTotals(dimension, r.from, r.to, { histograms: 'none' });
     return [...totals.entries()]
       .map(([value, t]) => ({ value, created: t.counters.created, resolved: t.counters.resolved }))
       .filter((d) => d.created > 0 || d.resolved > 0)
@@ -402,7 +403,7 @@ export class AnalyticsService {
 
   async slaCompliance(q: RangeInput): Promise<SlaComplianceReport> {
     const r = this.range(q);
-    const totals = await this.repo.segmentTotals('priority', r.from, r.to, { histograms: false });
+    const totals = await this.repo.segmentTotals('priority', r.from, r.to, { histograms: 'none' });
     const order = ['urgent', 'high', 'normal', 'low'];
     const data: SlaComplianceRow[] = [];
     const overall = new Map<SlaTargetName, { met: number; breached: number }>(
@@ -450,7 +451,7 @@ export class AnalyticsService {
       this.churn.highRisk(q.limit),
       this.repo.topCustomers(start, end, q.limit),
       this.repo.repeatIssues(start, end, q.limit),
-      this.repo.segmentTotals('tier', r.from, r.to, { values: ['vip'] }),
+      this.repo.segmentTotals('tier', r.from, r.to, { values: ['vip'], histograms: 'resolution' }),
     ]);
     const ids = risky.map((c) => c.customerId);
     const [customers, open] = await Promise.all([this.repo.customers(ids), this.repo.openTickets(ids, 5)]);
@@ -491,6 +492,8 @@ export class AnalyticsService {
 
 interface LeaderboardSpec {
   unit: LeaderboardReport['unit'];
+  /** The histogram the value needs (timings read a median). */
+  histogram: HistogramChoice;
   better: LeaderboardReport['better'];
   read(t: AgentTotals): { value: number | null; tickets: number };
 }
@@ -498,11 +501,13 @@ interface LeaderboardSpec {
 /** How each leaderboard metric reads an agent's totals; `tickets` is how many tickets the value rests on. */
 const leaderboardSpecs: Record<LeaderboardMetric, LeaderboardSpec> = {
   resolved: {
+    histogram: 'none',
     unit: 'count',
     better: 'higher',
     read: (t) => ({ value: t.counters.resolved, tickets: t.counters.resolved }),
   },
   assigned: {
+    histogram: 'none',
     unit: 'count',
     better: 'higher',
     read: (t) => {
@@ -511,6 +516,7 @@ const leaderboardSpecs: Record<LeaderboardMetric, LeaderboardSpec> = {
     },
   },
   firstResponse: {
+    histogram: 'firstResponse',
     unit: 'minutes',
     better: 'lower',
     read: (t) => ({
@@ -520,6 +526,7 @@ const leaderboardSpecs: Record<LeaderboardMetric, LeaderboardSpec> = {
     }),
   },
   resolution: {
+    histogram: 'resolution',
     unit: 'minutes',
     better: 'lower',
     read: (t) => ({
@@ -528,6 +535,7 @@ const leaderboardSpecs: Record<LeaderboardMetric, LeaderboardSpec> = {
     }),
   },
   slaCompliance: {
+    histogram: 'none',
     unit: 'fraction',
     better: 'higher',
     read: (t) => {
