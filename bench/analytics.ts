@@ -22,7 +22,8 @@ import { addDays, localDay } from '../src/modules/analytics/days';
  *   npm run build && node dist/bench/analytics.js [--tickets 1000000] [--samples 60] [--reseed]
  *
  * BENCH_ANALYTICS_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/crm_bench_analytics_<tickets>)
- * names the database; it is created when missing and reused when it already holds the same size.
+ * names the database; it is created when missing, and a database that already has tickets (this
+ * script's, or one loaded by `npm run bench:seed`) is reused: only the rollups are built.
  */
 
 const { values: args } = parseArgs({
@@ -346,16 +347,17 @@ async function measureReports(c: Container): Promise<string[]> {
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Works on any seeded database (this one's or the bench branch's): a lead or admin reads the
+  // reports; the busiest agent and the largest team are the ones asked about.
   const [leadRow] = (await c.db.query(
-    `SELECT id FROM agents WHERE email = 'bench-agent-1@bench.test'`,
-  )) as Array<{
-    id: string;
-  }>;
+    `SELECT id FROM agents WHERE role IN ('lead','admin') AND active ORDER BY role DESC, email LIMIT 1`,
+  )) as Array<{ id: string }>;
   const [agentRow] = (await c.db.query(
-    `SELECT id FROM agents WHERE email = 'bench-agent-2@bench.test'`,
-  )) as Array<{
-    id: string;
-  }>;
+    `SELECT agent_id AS id FROM analytics_agent_daily GROUP BY agent_id ORDER BY sum(resolved) DESC LIMIT 1`,
+  )) as Array<{ id: string }>;
+  const [teamRow] = (await c.db.query(
+    `SELECT department FROM agents WHERE department IS NOT NULL GROUP BY department ORDER BY count(*) DESC LIMIT 1`,
+  )) as Array<{ department: string }>;
   const lead = await c.services.agents.get(leadRow?.id ?? '');
   const token = (await c.services.auth.startSession(lead)).accessToken;
   const today = localDay(new Date(), c.config.timezone);
@@ -363,7 +365,10 @@ async function measureReports(c: Container): Promise<string[]> {
   const agentId = agentRow?.id ?? '';
   const reports: Array<[string, string]> = [
     ['team', `/api/analytics/team?${range}`],
-    ['team (one department)', `/api/analytics/team?${range}&department=team-1`],
+    [
+      'team (one department)',
+      `/api/analytics/team?${range}&department=${encodeURIComponent(teamRow?.department ?? 'none')}`,
+    ],
     ['agent', `/api/analytics/agents/${agentId}?${range}`],
     ['agent today', `/api/analytics/agents/${agentId}/today`],
     ['leaderboard resolved', `/api/analytics/leaderboard?${range}&metric=resolved`],
