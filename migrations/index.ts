@@ -7,6 +7,7 @@ import { SmartOrderWithCustomerValue1764190000000 } from './1764190000000-SmartO
 import { GorgiasSync1764500000000 } from './1764500000000-GorgiasSync';
 import { ShopifyIntegration1764300000000 } from './1764300000000-ShopifyIntegration';
 import { TicketsSmartOrderIndex1764700000000 } from './1764700000000-TicketsSmartOrderIndex';
+import { Analytics1764600000000 } from './1764600000000-Analytics';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -21,5 +22,6 @@ export const migrations = [
   ShopifyIntegration1764300000000,
   SlackNotifications1764400000000,
   GorgiasSync1764500000000,
+  Analytics1764600000000,
   TicketsSmartOrderIndex1764700000000,
 ];

@@ -57,6 +57,23 @@ const commands: Record<string, Command> = {
       console.log(ran.length ? `applied: ${ran.map((m) => m.name).join(', ')}` : 'database is up to date');
     },
   },
+  'analytics:rebuild': {
+    help: 'analytics:rebuild — recomputes every analytics rollup from raw rows (reports read partial figures meanwhile)',
+    run: async (c) => {
+      const result = await c.services.analyticsRollups.rebuildAll((done) => {
+        if (done % 10_000 === 0) console.log(`  ${done} tickets folded`);
+      });
+      console.log(`analytics rebuilt: ${result.tickets} tickets in ${(result.ms / 1000).toFixed(1)} s`);
+    },
+  },
+  'analytics:recompute': {
+    help: 'analytics:recompute [--day YYYY-MM-DD] — recomputes one day (default yesterday) from raw rows',
+    run: async (c, args) => {
+      const { values } = parseArgs({ args, options: { day: { type: 'string' } } });
+      const result = await c.services.analyticsRollups.recomputeDay(values.day);
+      console.log(`analytics day ${result.day} recomputed: ${result.tickets} tickets, ${result.rows} rows`);
+    },
+  },
   'categorizer:evaluate': {
     help: evaluateCommandHelp,
     standalone: true,

@@ -47,6 +47,9 @@ import { createIntelligence } from './modules/intelligence/intelligence.module';
 import type { IntelligenceService } from './modules/intelligence/intelligence.service';
 import { createGorgiasModule, type GorgiasServices } from './modules/integrations/gorgias/gorgias.module';
 import { createShopifyModule, type ShopifyModule } from './modules/integrations/shopify/shopify.module';
+import { createAnalyticsModule } from './modules/analytics/analytics.module';
+import type { AnalyticsService } from './modules/analytics/analytics.service';
+import type { AnalyticsRollups } from './modules/analytics/rollups.service';
 
 export interface ContainerOptions {
   /** Names the process in logs, metrics and Postgres' application_name. */
@@ -69,6 +72,8 @@ export interface Services {
   gorgias: GorgiasServices;
   /** Shopify webhooks, sync, orders; `shopify.orders` feeds the intelligence's order context. */
   shopify: ShopifyModule;
+  analytics: AnalyticsService;
+  analyticsRollups: AnalyticsRollups;
 }
 
 /** A feature's contribution: routes for the API, job handlers and schedules for the worker. */
@@ -255,6 +260,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     jobs,
   });
 
+  // Analytics (issue 10): daily rollups kept by a change log, reports read from them.
+  const analytics = createAnalyticsModule({
+    config,
+    db,
+    events,
+    logger,
+    // The churn the intelligence last computed and stored.
+    churn: {
+      name: 'intelligence',
+      highRisk: async (limit) =>
+        (await intelligence.service.highChurnRisk(limit)).map((c) => ({ ...c, riskLevel: 'high' as const })),
+    },
+  });
+
   const services: Services = {
     auth,
     agents,
@@ -269,6 +288,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     intelligence: intelligence.service,
     gorgias: gorgias.services,
     shopify,
+    analytics: analytics.service,
+    analyticsRollups: analytics.rollups,
   };
   // What each feature contributes to the API and the worker. A feature adds one entry here.
   const features: FeatureParts[] = [
@@ -291,6 +312,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     { routes: intelligence.routes, handlers: intelligence.jobHandlers, schedules: intelligence.schedules },
     { routes: gorgias.routes, handlers: gorgias.jobHandlers, schedules: gorgias.schedules },
     { routes: shopify.routes, handlers: shopify.jobHandlers, schedules: shopify.schedules },
+    { routes: analytics.routes, handlers: analytics.jobHandlers, schedules: analytics.schedules },
   ];
   const routes: AnyRoute[] = features.flatMap((f) => f.routes ?? []);
   const jobHandlers: JobHandlers = Object.assign({}, ...features.map((f) => f.handlers ?? {}));

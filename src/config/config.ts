@@ -8,6 +8,7 @@ import { assignmentSection } from '../modules/assignment/assignment.config';
 import { intelligenceSection } from '../modules/intelligence/intelligence.config';
 import { gorgiasSection } from '../modules/integrations/gorgias/gorgias.config';
 import { shopifySection } from '../modules/integrations/shopify/shopify.config';
+import { analyticsSection } from '../modules/analytics/analytics.config';
 
 /** Every section of the environment. A feature adds its section here and nowhere else. */
 const sections = {
@@ -22,6 +23,7 @@ const sections = {
   intelligence: intelligenceSection,
   gorgias: gorgiasSection,
   shopify: shopifySection,
+  analytics: analyticsSection,
 };
 
 type Sections = typeof sections;

@@ -328,4 +328,28 @@ export class IntelligenceRepository {
     ]);
     return rows.map((r) => r.id);
   }
+
+  /** Customers at high churn risk, most likely first (the churn report). */
+  async highChurnRisk(
+    limit: number,
+  ): Promise<Array<{ customerId: string; probability: number; lifetimeValue: number; currency: string }>> {
+    const rows = await sql<{
+      customer_id: string;
+      probability: number;
+      lifetime_value: number;
+      currency: string;
+    }>(
+      this.db,
+      `SELECT customer_id, churn_probability AS probability, lifetime_value, currency
+         FROM customer_insights WHERE churn_risk_level = 'high'
+        ORDER BY churn_probability DESC, customer_id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      customerId: r.customer_id,
+      probability: r.probability,
+      lifetimeValue: r.lifetime_value,
+      currency: r.currency,
+    }));
+  }
 }

@@ -169,6 +169,11 @@ export class IntelligenceService {
     return this.repo.lastKnownChurn(customerId);
   }
 
+  /** Customers whose last computed churn risk is high, most likely first. */
+  highChurnRisk(limit: number) {
+    return this.repo.highChurnRisk(limit);
+  }
+
   /** Job: warm a customer's profile (and their tickets' value) unless it is cached already. */
   async refreshProfile(customerId: string): Promise<'cached' | 'computed' | 'missing'> {
     const cached = await this.cachedProfile(customerId);

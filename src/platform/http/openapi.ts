@@ -39,9 +39,14 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
       { description: string; content?: Record<string, { schema: z.ZodType }> }
     > = {};
     for (const r of route.responses) {
+      // Several entries with one status describe the same answer in other content types (CSV).
+      const earlier = responses[String(r.status)];
+      const content = r.schema
+        ? { ...earlier?.content, [r.contentType ?? 'application/json']: { schema: r.schema } }
+        : earlier?.content;
       responses[String(r.status)] = {
-        description: r.description,
-        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+        description: earlier?.description ?? r.description,
+        ...(content ? { content } : {}),
       };
     }
     const errorStatuses = [400, 404, 409, 413, 415, 429, 503].filter(

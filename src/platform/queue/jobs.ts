@@ -35,6 +35,7 @@ export const queueJobs = {
     'gorgias.reconcile',
   ],
   shopify: ['shopify.webhooks', 'shopify.sync', 'shopify.reconcile', 'shopify.sweep-deliveries'],
+  analytics: ['analytics.refresh', 'analytics.nightly'],
 } as const;
 
 export interface JobPayloads {
@@ -70,6 +71,9 @@ export interface JobPayloads {
   'shopify.sync': { runId: string; requesterId: string | null };
   'shopify.reconcile': { requesterId: null };
   'shopify.sweep-deliveries': Record<string, never>;
+  // Analytics (issue 10): fold in what changed; recompute a day (default yesterday) from raw rows.
+  'analytics.refresh': Record<string, never>;
+  'analytics.nightly': { day?: string };
 }
 
 export type QueueName = keyof typeof queueJobs;
