@@ -284,8 +284,14 @@ test('when SLA compliance is read, then met and breached counts and rates by pri
 test('when the churn report is read, then top customers, VIP resolution times and repeat issues match the raw rows', async () => {
   for (const r of ranges) {
     const body = await get('/api/analytics/customers/churn', r);
-    expect(body.churnSource).toBe('none');
-    expect(body.highRisk).toEqual([]);
+    // The container wires the intelligence's stored predictions as the churn source.
+    expect(body.churnSource).toBe('intelligence');
+    const highRisk = (await w.app.container.db.query(
+      `SELECT customer_id FROM customer_insights WHERE churn_risk_level = 'high' ORDER BY churn_probability DESC, customer_id`,
+    )) as Array<{ customer_id: string }>;
+    expect(body.highRisk.map((c: { customerId: string }) => c.customerId)).toEqual(
+      highRisk.map((c) => c.customer_id),
+    );
     expect(
       body.topCustomers.map((c: { customerId: string; tickets: number }) =>
         pick(c, ['customerId', 'tickets']),
