@@ -24,5 +24,5 @@ module.exports = {
   collectCoverageFrom: ['src/**/*.ts', '!src/main.ts', '!src/worker.ts', '!src/cli.ts'],
   coverageReporters: ['text-summary', 'json-summary'],
   // The floor only rises: raise it when coverage grows, never lower it.
-  coverageThreshold: { global: { lines: 80 } },
+  coverageThreshold: { global: { lines: 90 } },
 };
