@@ -1,16 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Pool, type PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AssignmentRepository } from '../src/modules/assignment/assignment.repository';
+import { IntelligenceRepository } from '../src/modules/intelligence/intelligence.repository';
+import { SlaRepository } from '../src/modules/sla/sla.repository';
+import { SlaService } from '../src/modules/sla/sla.service';
 import { MessagesRepository } from '../src/modules/tickets/messages.repository';
-import { ticketStatuses, type TicketStatus } from '../src/modules/tickets/ticket.types';
+import { openStatuses, ticketStatuses, type TicketStatus } from '../src/modules/tickets/ticket.types';
 import { toTicketDto } from '../src/modules/tickets/tickets.mapper';
+import type { TicketEntity } from '../src/modules/tickets/ticket.entity';
 import { TicketsRepository } from '../src/modules/tickets/tickets.repository';
 import type { ListTicketsInput } from '../src/modules/tickets/tickets.schemas';
 
 /**
  * The baseline the API is measured against: bare node:http + pg, no framework, no auth, no
- * validation, no events, doing the same SQL as the API for the list (scenarios 1 and 2) and
- * create (5) routes. The SQL is not copied: the app's own repositories run here on a thin
+ * validation, no events, doing the same SQL as the API for the queue and list (scenarios 1 and
+ * 2) and create (5) routes. The SQL is not copied: the app's own repositories (and, for create,
+ * the SLA and customer-value writes the API makes in the same transaction) run here on a thin
  * adapter that hands their `query(text, params)` calls to pg, so the statements cannot drift.
  * Responses are mapped with the app's own mapper so both send the same bytes.
  */
@@ -59,6 +65,43 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 export function createBaselineServer(pool: Pool): Server {
   const tickets = new TicketsRepository(runner(pool));
+  const assignments = new AssignmentRepository(runner(pool));
+  const slaService = new SlaService(
+    runner(pool),
+    new SlaRepository(runner(pool)),
+    // Only read by reports and re-targeting, which the baseline never does.
+    {
+      get: async (id) => {
+        const found = await tickets.findById(id);
+        if (!found) throw new Error(`no ticket ${id}`);
+        return found;
+      },
+    },
+    { warningMinutes: 15, reportTimezone: 'UTC' },
+  );
+  const sla = slaService.writeHooks();
+  /** The `sla` block every ticket response carries, read as the API reads it. */
+  const dtos = async (list: TicketEntity[]) => {
+    const summaries = await slaService.summariesFor(list);
+    return list.map((t) => toTicketDto(t, summaries.get(t.id) ?? null));
+  };
+  const customerValue = new IntelligenceRepository(runner(pool));
+
+  async function queue(agentId: string, res: ServerResponse): Promise<void> {
+    const workload = await assignments.workload(agentId);
+    if (!workload) return send(res, 404, { error: 'not found' });
+    const page = await tickets.list({
+      limit: 25,
+      status: [...openStatuses],
+      assigneeId: agentId,
+      sort: 'smart',
+    } as ListTicketsInput);
+    send(res, 200, {
+      data: await dtos(page.data),
+      nextCursor: page.nextCursor,
+      workload: { open: workload.open, capacity: workload.capacity },
+    });
+  }
 
   async function list(query: URLSearchParams, res: ServerResponse): Promise<void> {
     const status = query.get('status');
@@ -77,13 +120,14 @@ export function createBaselineServer(pool: Pool): Server {
       ...(query.get('cursor') ? { cursor: query.get('cursor') as string } : {}),
     } as ListTicketsInput;
     const page = await tickets.list(input);
-    send(res, 200, { data: page.data.map((t) => toTicketDto(t)), nextCursor: page.nextCursor });
+    send(res, 200, { data: await dtos(page.data), nextCursor: page.nextCursor });
   }
 
   async function create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = (await readJson(req)) as CreateBody;
     const client = await pool.connect();
     const tx = runner(client);
+    let created: TicketEntity;
     try {
       await client.query('BEGIN');
       const customer = await client.query<{ id: string }>(customerById, [body.customerId]);
@@ -94,7 +138,7 @@ export function createBaselineServer(pool: Pool): Server {
       }
       const createdAt = new Date();
       const ticketsTx = new TicketsRepository(tx);
-      const created = await ticketsTx.insert(tx, {
+      created = await ticketsTx.insert(tx, {
         subject: body.subject,
         status: 'new',
         priority: body.priority ?? 'normal',
@@ -106,8 +150,10 @@ export function createBaselineServer(pool: Pool): Server {
         createdAt,
       });
       await ticketsTx.recordStatusChange(tx, created.id, null, 'new', null, createdAt);
+      await sla.afterCreate?.(tx, created);
+      await customerValue.applyKnownCustomerValue(tx, created.id, created.customerId);
       if (body.body) {
-        await new MessagesRepository(tx).insert(tx, {
+        const message = await new MessagesRepository(tx).insert(tx, {
           ticketId: created.id,
           authorType: 'customer',
           agentId: null,
@@ -118,16 +164,18 @@ export function createBaselineServer(pool: Pool): Server {
           attachments: [],
           createdAt,
         });
+        await sla.afterMessage?.(tx, created, message);
       }
       await client.query(touchLastContact, [body.customerId, createdAt]);
       await client.query('COMMIT');
-      send(res, 201, toTicketDto(created));
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
     }
+    // As the API does: the response's SLA block is read after the commit.
+    send(res, 201, (await dtos([created]))[0]);
   }
 
   return createServer((req, res) => {
@@ -137,7 +185,8 @@ export function createBaselineServer(pool: Pool): Server {
       work = Promise.resolve(send(res, 200, { status: 'ok' }));
     else if (req.method === 'GET' && url.pathname === '/api/tickets') work = list(url.searchParams, res);
     else if (req.method === 'POST' && url.pathname === '/api/tickets') work = create(req, res);
-    // TODO(assignment): GET /api/agents/:id/queue with AssignmentRepository's queue SQL, once merged.
+    else if (req.method === 'GET' && /^\/api\/agents\/[^/]+\/queue$/.test(url.pathname))
+      work = queue(url.pathname.split('/')[3] ?? '', res);
     else work = Promise.resolve(send(res, 404, { error: 'not found' }));
     work.catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { error: (err as Error).message });

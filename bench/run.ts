@@ -8,6 +8,7 @@ import { intArg, parseArgs } from './lib/args';
 import { cpuMs, RssSampler, runLoad, type LoadResult } from './lib/load';
 import { startApi, startBaseline, type Running } from './lib/processes';
 import { loadPools, scenarios, searchWords, type HttpScenario, type Pools } from './lib/scenarios';
+import { restoreDue } from './lib/sla-tick';
 import { benchUsers, defaultBenchDatabaseUrl } from './lib/seed-data';
 
 const usage = `Usage: npm run bench -- [options]
@@ -15,8 +16,8 @@ const usage = `Usage: npm run bench -- [options]
   --warmup S         warm-up seconds before each (default 3)
   --connections N    concurrent connections (default 64)
   --runs N           runs of each scenario (default 1; report every run)
-  --scenarios a,b    only these (ids: queue, queue-standin, list, list-walk, search-common,
-                     search-medium, search-rare, read, create, message, sla-tick, auto-assign)
+  --scenarios a,b    only these (ids: queue, list, list-walk, search-common, search-medium,
+                     search-rare, read, create, message, sla-tick, auto-assign)
   --url URL          use an API that is already running (default: start dist/src/main.js)
   --pid PID          with --url: the API's pid, for its peak RSS
   --no-baseline      skip the bare node:http + pg baseline
@@ -119,6 +120,19 @@ async function cleanupWrites(db: Pool, since: Date): Promise<string> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
+    // Auto-assigned tickets go back to the unassigned queue (the workload trigger follows).
+    const assigned = await client.query<{ ticket_id: string }>(
+      `DELETE FROM ticket_assignments WHERE assigned_at >= $1 RETURNING ticket_id`,
+      [since],
+    );
+    await client.query(
+      `UPDATE tickets SET assignee_id = NULL WHERE id = ANY($1::uuid[]) AND created_at < $2`,
+      [assigned.rows.map((r) => r.ticket_id), since],
+    );
+    const made = `SELECT id FROM tickets WHERE created_at >= $1`;
+    await client.query(`DELETE FROM sla_alerts WHERE ticket_id IN (${made})`, [since]);
+    for (const table of ['sla_clocks', 'ticket_slas', 'slack_notifications'])
+      await client.query(`DELETE FROM ${table} WHERE ticket_id IN (${made})`, [since]);
     const gone = await client.query<{ ticket_id: string }>(
       `DELETE FROM messages WHERE created_at >= $1 RETURNING ticket_id`,
       [since],
@@ -131,7 +145,12 @@ async function cleanupWrites(db: Pool, since: Date): Promise<string> {
       [touched],
     );
     await client.query('COMMIT');
-    return `removed ${num(tickets.rowCount ?? 0)} tickets and ${num(gone.rowCount ?? 0)} messages made by this run`;
+    await restoreDue(db);
+    return (
+      `removed ${num(tickets.rowCount ?? 0)} tickets and ${num(gone.rowCount ?? 0)} messages made by this run, ` +
+      `put ${num(assigned.rowCount ?? 0)} auto-assigned tickets back in the unassigned queue ` +
+      `(replies' effects on SLA clocks stay: re-seed with --force for a pristine set)`
+    );
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     return `could not remove this run's writes (${(err as Error).message}); re-seed with --force to reset`;
@@ -329,6 +348,8 @@ async function main(): Promise<void> {
           row.skipped = scenario.skipReason ?? 'route missing';
         } else {
           const base = { connections, duration, warmup, headers };
+          if (scenario.prepare)
+            console.log(`  prepare: ${await scenario.prepare({ url: api.url, headers, pools })}`);
           row.api = await runLoad({ ...base, url: api.url, requests: scenario.requests(pools) }, api.pid);
           row.settledMs = await settle(db, api.pid, `${api.url}/readyz`);
           if (baseline && scenario.baseline) {
