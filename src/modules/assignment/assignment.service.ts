@@ -55,8 +55,12 @@ const counts = (status: TicketStatus) => openStatuses.includes(status);
 const LOCK_WINDOW = 16;
 /** …for this many rounds (each on a fresh ranking)… */
 const SKIP_ROUNDS = 3;
-/** …then waits for the best-ranked agent, at most this many times. */
-const WAIT_ROUNDS = 5;
+/**
+ * …then waits for the best-ranked agent, at most this many times. A wait is lost only when that
+ * agent filled up meanwhile (someone else got the slot), so this bounds pathological churn,
+ * not ordinary contention.
+ */
+const WAIT_ROUNDS = 30;
 
 /**
  * Who works which ticket. Every assignment locks the ticket first, so it is assigned once. Manual
