@@ -1,7 +1,12 @@
 import {
   chooseAgent,
+  compareLoad,
+  compareWait,
+  explainChoice,
   isEligible,
+  preferenceInputs,
   speaksLanguage,
+  type RankedAgent,
   type RoutingAgent,
   type RoutingTicket,
 } from '../../src/modules/assignment/agent-choice';
@@ -192,5 +197,80 @@ describe('load and round robin', () => {
     }
     const ids = team.map((a) => a.id);
     expect(picks).toEqual([...ids, ...ids]);
+  });
+});
+
+describe('explaining a choice made by the database ranking', () => {
+  /** The ranking `AssignmentRepository.rank` does in SQL, written out for comparison. */
+  function rankLikeTheDatabase(agents: RoutingAgent[], t: RoutingTicket): RankedAgent[] {
+    const p = preferenceInputs(t);
+    const rows = agents.filter(isEligible).map((a) => ({
+      a,
+      satisfies: [
+        p.languagePrimary !== null && speaksLanguage(a, p.languagePrimary),
+        p.vip && a.seniority === 'senior',
+        a.specializations.some((s) => p.topics.includes(s.trim().toLowerCase())),
+      ] as const,
+    }));
+    const key = (s: readonly boolean[], n: number) => s.slice(0, n).join();
+    const count = (s: readonly boolean[], n: number) =>
+      rows.filter((r) => key(r.satisfies, n) === key(s, n)).length;
+    return rows
+      .sort(
+        (x, y) =>
+          Number(y.satisfies[0]) - Number(x.satisfies[0]) ||
+          Number(y.satisfies[1]) - Number(x.satisfies[1]) ||
+          Number(y.satisfies[2]) - Number(x.satisfies[2]) ||
+          compareLoad(x.a, y.a) ||
+          compareWait(x.a, y.a),
+      )
+      .map((r) => ({
+        id: r.a.id,
+        openTickets: r.a.openTickets,
+        capacity: r.a.capacity,
+        satisfies: r.satisfies,
+        groupSizes: [
+          count(r.satisfies, 0),
+          count(r.satisfies, 1),
+          count(r.satisfies, 2),
+          count(r.satisfies, 3),
+        ],
+      }));
+  }
+
+  // A small deterministic generator, so a failure replays.
+  let state = 7;
+  const rnd = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)] as T;
+
+  test('when the database ranks the agents, then its first choice and reason are what the rules give, also with the top ones passed over', () => {
+    for (let run = 0; run < 500; run += 1) {
+      const team = Array.from({ length: 1 + rnd(7) }, () =>
+        agent({
+          status: rnd(5) === 0 ? 'offline' : 'online',
+          openTickets: rnd(4),
+          capacity: pick([1, 2, 3, 4, 6]),
+          languages: [pick(['en', 'fr', 'pt-BR', 'de'])],
+          seniority: pick(['junior', 'senior'] as const),
+          specializations: rnd(2) === 0 ? [pick(['billing', 'returns'])] : [],
+          lastAssignedAt: rnd(3) === 0 ? null : new Date(Date.UTC(2026, 0, 1, 0, rnd(3))),
+        }),
+      );
+      const t = ticket({
+        language: pick([null, 'fr', 'pt', 'en-US', 'ja']),
+        vip: rnd(2) === 0,
+        category: pick([null, 'billing']),
+        tags: rnd(2) === 0 ? ['returns'] : [],
+      });
+      const ranked = rankLikeTheDatabase(team, t);
+      for (let skipped = 0; skipped <= ranked.length; skipped += 1) {
+        const passedOver = new Set(ranked.slice(0, skipped).map((r) => r.id));
+        const rest = team.filter((a) => !passedOver.has(a.id));
+        expect(explainChoice(ranked, skipped)).toEqual(chooseAgent(rest, t));
+      }
+    }
   });
 });

@@ -173,6 +173,20 @@ describe('preferences', () => {
     expect(res.body).toMatchObject({ agentId: returns.agent.id, reason: 'specialization' });
   });
 
+  test('when languages differ only by region and skills only by case, then they still match', async () => {
+    const brazilian = await onlineAgent(app.container, { languages: ['pt_BR'] });
+    await onlineAgent(app.container, { languages: ['en'] });
+    await load(brazilian, 2);
+    const res = await autoAssign((await ticketFor({ language: 'pt-PT' })).id).expect(200);
+    expect(res.body).toMatchObject({ agentId: brazilian.agent.id, reason: 'language' });
+
+    await setStatus(app.container, brazilian.agent.id, 'offline');
+    const billing = await onlineAgent(app.container, { specializations: ['Billing'] });
+    await load(billing, 1);
+    const again = await autoAssign((await ticketFor({}, { category: 'billing' })).id).expect(200);
+    expect(again.body).toMatchObject({ agentId: billing.agent.id, reason: 'specialization' });
+  });
+
   test('when preferences combine, then language comes before VIP seniority, which comes before skills', async () => {
     const germanJunior = await onlineAgent(app.container, {
       languages: ['de'],

@@ -1,4 +1,4 @@
-import { createAgent, createTicket, type AgentWithToken } from '../factories';
+import { createAgent, createCustomer, createTicket, type AgentWithToken } from '../factories';
 import { startTestApp, type TestApp } from '../setup/test-app';
 import { everyoneOffline, onlineAgent, workloadOf } from './helpers';
 
@@ -135,4 +135,62 @@ test('when the same ticket is auto-assigned by many callers at once, then exactl
   );
   const history = await a.http.get(`/api/tickets/${ticket.id}/assignments`).set(lead.auth).expect(200);
   expect(history.body.data).toHaveLength(1);
+});
+
+test('when auto-assign hammers two instances while agents are nearly full, then nobody exceeds capacity and each ticket is assigned once', async () => {
+  const languages = ['en', 'fr', 'de'];
+  const team = await Promise.all(
+    Array.from({ length: 12 }, (_x, i) =>
+      onlineAgent(a.container, {
+        maxConcurrentTickets: 3,
+        languages: [languages[i % 3] ?? 'en'],
+        seniority: i % 4 === 0 ? 'senior' : 'junior',
+      }),
+    ),
+  );
+  // Two of three slots taken: 12 free slots in all.
+  for (const member of team) {
+    for (let i = 0; i < 2; i += 1) {
+      const t = await createTicket(a.container);
+      await a.http
+        .post(`/api/tickets/${t.id}/assign`)
+        .set(member.auth)
+        .send({ agentId: member.agent.id })
+        .expect(200);
+    }
+  }
+  const tickets = [];
+  for (let i = 0; i < 30; i += 1)
+    tickets.push(
+      await createTicket(a.container, {
+        customerId: (await createCustomer(a.container, { language: languages[i % 3] ?? 'en' })).id,
+      }),
+    );
+
+  // Every ticket is asked for twice, once through each instance, all at once.
+  const calls = tickets.flatMap((t) => [t, t]);
+  const results = await Promise.all(
+    calls.map((t, i) => via(i).post(`/api/tickets/${t.id}/auto-assign`).set(lead.auth)),
+  );
+
+  const ok = results.filter((r) => r.status === 200);
+  expect(ok).toHaveLength(12);
+  const refused = results.filter((r) => r.status !== 200);
+  expect(refused.every((r) => r.status === 409)).toBe(true);
+  expect(
+    refused.every((r) => ['no_eligible_agent', 'already_assigned'].includes(r.body.error.code as string)),
+  ).toBe(true);
+  const wins = new Map<string, number>();
+  calls.forEach((t, i) => {
+    if (results[i]?.status === 200) wins.set(t.id, (wins.get(t.id) ?? 0) + 1);
+  });
+  expect([...wins.values()].every((n) => n === 1)).toBe(true);
+  const rows: Array<{ ticket_id: string; n: number }> = await a.container.db.query(
+    `SELECT ticket_id, count(*)::int AS n FROM ticket_assignments WHERE ticket_id = ANY($1::uuid[]) GROUP BY 1`,
+    [tickets.map((t) => t.id)],
+  );
+  expect(rows).toHaveLength(12);
+  expect(rows.every((r) => r.n === 1)).toBe(true);
+  for (const { agent } of team)
+    expect(await workloadOf(a.container, agent.id)).toEqual({ kept: 3, counted: 3 });
 });

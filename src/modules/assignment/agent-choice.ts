@@ -73,6 +73,25 @@ export function specializesIn(a: RoutingAgent, t: RoutingTicket): boolean {
   return a.specializations.some((s) => topics.has(norm(s)));
 }
 
+/**
+ * What the database needs to test the preferences for this ticket (`AssignmentRepository.rank`):
+ * the primary subtag of the customer's language (null: no language preference), whether the
+ * customer is VIP, and the ticket's normalised category and tags (empty: no specialization
+ * preference). Agents' languages and specializations are normalised on write.
+ */
+export function preferenceInputs(t: RoutingTicket): {
+  languagePrimary: string | null;
+  vip: boolean;
+  topics: string[];
+} {
+  const language = t.language?.trim();
+  return {
+    languagePrimary: language ? primaryLanguage(language) : null,
+    vip: t.vip,
+    topics: [...new Set([...(t.category ? [t.category] : []), ...t.tags].map(norm))],
+  };
+}
+
 /** Which preferences apply to this ticket, and the test each agent must pass. */
 function preferencesFor(t: RoutingTicket): Array<[PreferenceRule, (a: RoutingAgent) => boolean]> {
   const prefs: Array<[PreferenceRule, (a: RoutingAgent) => boolean]> = [];
@@ -122,4 +141,54 @@ export function chooseAgent(agents: readonly RoutingAgent[], ticket: RoutingTick
   if (!first) return null;
   if (!decidedBy) decidedBy = second && compareLoad(first, second) === 0 ? 'round_robin' : 'lowest_load';
   return { agentId: first.id, reason: decidedBy, narrowedBy };
+}
+
+/**
+ * An eligible agent as the database ranks them for a ticket (`AssignmentRepository.rank`):
+ * preferences satisfied first (language, then VIP → senior, then specialization, a preference
+ * that does not apply to the ticket being false for everyone), then lowest load ratio, then
+ * longest wait. Ranking this way puts first exactly the agent `chooseAgent` picks, because a
+ * preference narrows the set only when someone in it satisfies it.
+ */
+export interface RankedAgent {
+  id: string;
+  openTickets: number;
+  capacity: number;
+  /** Whether the agent satisfies each preference, in `preferenceRules` order. */
+  satisfies: readonly [boolean, boolean, boolean];
+  /**
+   * How many eligible agents there were, and how many of them answer the first one, two and
+   * three preferences as this agent does (window counts over the whole eligible set).
+   */
+  groupSizes: readonly [number, number, number, number];
+}
+
+const sameAnswers = (a: RankedAgent, b: RankedAgent, upTo: number) =>
+  a.satisfies.slice(0, upTo).every((v, i) => v === b.satisfies[i]);
+
+/**
+ * The reason `chooseAgent` would give for picking `ranked[index]`, the agents ranked before it
+ * having been passed over (another router held them, or they filled up meanwhile): they are
+ * left out of the set, so the chosen agent is the top of what remains. Needs the agent ranked
+ * right after the chosen one, when there is one, to tell round robin from lowest load.
+ */
+export function explainChoice(ranked: readonly RankedAgent[], index: number): AgentChoice | null {
+  const chosen = ranked[index];
+  if (!chosen) return null;
+  const passed = ranked.slice(0, index);
+  const size = (level: number) =>
+    chosen.groupSizes[level as 0 | 1 | 2 | 3] - passed.filter((p) => sameAnswers(p, chosen, level)).length;
+  if (size(0) <= 1) return { agentId: chosen.id, reason: 'only_eligible', narrowedBy: [] };
+  const narrowedBy: PreferenceRule[] = [];
+  for (const [i, rule] of preferenceRules.entries()) {
+    if (!chosen.satisfies[i] || size(i + 1) >= size(i)) continue;
+    narrowedBy.push(rule);
+    if (size(i + 1) <= 1) return { agentId: chosen.id, reason: rule, narrowedBy };
+  }
+  const next = ranked[index + 1];
+  const tie =
+    next !== undefined &&
+    sameAnswers(next, chosen, preferenceRules.length) &&
+    chosen.openTickets * next.capacity === next.openTickets * chosen.capacity;
+  return { agentId: chosen.id, reason: tie ? 'round_robin' : 'lowest_load', narrowedBy };
 }

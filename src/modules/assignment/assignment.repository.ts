@@ -6,15 +6,28 @@ import type { Role } from '../../platform/security/actor';
 import type { AgentStatus, Seniority } from '../agents/agent.types';
 import type { TicketEntity } from '../tickets/ticket.entity';
 import { rowToTicket, TICKET_COLUMNS, type TicketRow } from '../tickets/tickets.repository';
-import type { RoutingAgent, RoutingTicket } from './agent-choice';
+import { preferenceInputs, type RankedAgent, type RoutingAgent, type RoutingTicket } from './agent-choice';
 import type { AssignmentMethod, AssignmentStatus, TicketAssignmentEntity } from './ticket-assignment.entity';
 
 const AGENT_COLUMNS = `a.id, a.role, a.active, a.status, a.accepts_new, a.open_tickets, a.max_concurrent_tickets,
   a.languages, a.specializations, a.seniority, a.last_assigned_at`;
 
 /** Rule 1 in SQL: who may receive a ticket automatically right now. */
-const ELIGIBLE = `a.active AND a.role IN ('agent','lead') AND a.status = 'online' AND a.accepts_new
-  AND a.open_tickets < a.max_concurrent_tickets`;
+const ELIGIBLE = `(a.active AND a.role IN ('agent','lead') AND a.status = 'online' AND a.accepts_new
+  AND a.open_tickets < a.max_concurrent_tickets)`;
+
+interface RankedRow {
+  id: string;
+  open_tickets: number;
+  max_concurrent_tickets: number;
+  lang: boolean;
+  senior: boolean;
+  spec: boolean;
+  n0: number;
+  n1: number;
+  n2: number;
+  n3: number;
+}
 
 interface AgentRow {
   id: string;
@@ -107,19 +120,73 @@ export class AssignmentRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Locks the eligible agents, plus any agents named in `alsoIds`, for the rest of the
-   * transaction, always in id order so concurrent routers never deadlock. A row another
-   * transaction changed meanwhile is re-checked against the eligibility condition after the
-   * wait, so a full agent drops out: this is what keeps capacity exact across processes.
+   * The eligible agents in routing order (rules 2 and 3, see `RankedAgent`), the first `limit`
+   * of them, read without locking: one lean row each, the ranking and group counts done by
+   * Postgres. `except` leaves agents out of the set.
    */
-  async lockCandidates(tx: EntityManager, alsoIds: string[] = []): Promise<RoutingAgent[]> {
+  async rank(
+    tx: EntityManager,
+    ticket: RoutingTicket,
+    opts: { limit: number; except?: string[] },
+  ): Promise<RankedAgent[]> {
+    const p = preferenceInputs(ticket);
+    const rows: RankedRow[] = await tx.query(
+      `WITH e AS (
+         SELECT a.id, a.open_tickets, a.max_concurrent_tickets, a.last_assigned_at,
+                ($1::text IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM unnest(a.languages) l
+                    WHERE split_part(translate(lower(btrim(l)), '_', '-'), '-', 1) = $1)) AS lang,
+                ($2::boolean AND a.seniority = 'senior') AS senior,
+                EXISTS (SELECT 1 FROM unnest(a.specializations) s WHERE lower(btrim(s)) = ANY($3::text[])) AS spec
+           FROM agents a
+          WHERE ${ELIGIBLE} AND a.id <> ALL($4::uuid[]))
+       SELECT id, open_tickets, max_concurrent_tickets, lang, senior, spec,
+              (count(*) OVER ())::int AS n0,
+              (count(*) OVER (PARTITION BY lang))::int AS n1,
+              (count(*) OVER (PARTITION BY lang, senior))::int AS n2,
+              (count(*) OVER (PARTITION BY lang, senior, spec))::int AS n3
+         FROM e
+        ORDER BY lang DESC, senior DESC, spec DESC, open_tickets::float8 / max_concurrent_tickets,
+                 last_assigned_at NULLS FIRST, id
+        LIMIT $5`,
+      [p.languagePrimary, p.vip, p.topics, opts.except ?? [], opts.limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      openTickets: r.open_tickets,
+      capacity: r.max_concurrent_tickets,
+      satisfies: [r.lang, r.senior, r.spec],
+      groupSizes: [r.n0, r.n1, r.n2, r.n3],
+    }));
+  }
+
+  /**
+   * Locks the first of these agents, in the order given, that is still eligible, and returns
+   * it as it is now. A row changed since it was ranked is re-checked by Postgres against the
+   * eligibility condition once locked, so an agent filled meanwhile is passed over: this is
+   * what keeps capacity exact across processes. With `skipLocked`, agents another transaction
+   * holds are passed over too instead of waited for. The attempt runs in a savepoint: when it
+   * finds nobody, the locks it took on rows that failed the re-check are let go at once, so a
+   * router never holds one agent while it waits for another.
+   */
+  async lockFirstEligible(
+    tx: EntityManager,
+    ids: string[],
+    opts: { skipLocked: boolean },
+  ): Promise<RoutingAgent | null> {
+    await tx.query(`SAVEPOINT lock_first_eligible`);
     const rows: AgentRow[] = await tx.query(
       `SELECT ${AGENT_COLUMNS} FROM agents a
-        WHERE (${ELIGIBLE}) OR a.id = ANY($1::uuid[])
-        ORDER BY a.id FOR UPDATE`,
-      [alsoIds],
+        WHERE a.id = ANY($1::uuid[]) AND ${ELIGIBLE}
+        ORDER BY array_position($1::uuid[], a.id)
+        LIMIT 1 FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`,
+      [ids],
     );
-    return rows.map(rowToAgent);
+    const row = rows[0];
+    await tx.query(
+      row ? `RELEASE SAVEPOINT lock_first_eligible` : `ROLLBACK TO SAVEPOINT lock_first_eligible`,
+    );
+    return row ? rowToAgent(row) : null;
   }
 
   /** Locks these agents (id order) for the rest of the transaction. */

@@ -3,6 +3,7 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  UnavailableError,
   ValidationError,
 } from '../../platform/errors/app-error';
 import type { EventBus } from '../../platform/events/event-bus';
@@ -16,7 +17,13 @@ import { assertTicketEditable } from '../tickets/ticket-status';
 import { openStatuses, type TicketStatus } from '../tickets/ticket.types';
 import type { TicketsRepository } from '../tickets/tickets.repository';
 import type { TicketsService } from '../tickets/tickets.service';
-import { chooseAgent, isEligible, type AgentChoice, type RoutingAgent } from './agent-choice';
+import {
+  explainChoice,
+  isEligible,
+  type AgentChoice,
+  type RoutingAgent,
+  type RoutingTicket,
+} from './agent-choice';
 import type { AssignmentRepository, Workload } from './assignment.repository';
 import type { TicketAssignmentEntity } from './ticket-assignment.entity';
 
@@ -44,10 +51,22 @@ type Publish = () => void;
 
 const counts = (status: TicketStatus) => openStatuses.includes(status);
 
+/** Routing locks one of the top `LOCK_WINDOW` ranked agents, skipping held ones… */
+const LOCK_WINDOW = 16;
+/** …for this many rounds (each on a fresh ranking)… */
+const SKIP_ROUNDS = 3;
 /**
- * Who works which ticket. Every assignment locks the ticket, then the agents involved in id
- * order (automatic routing locks every eligible agent), so two processes can never both hand
- * the last free slot of an agent away. Open-ticket counts are kept by a database trigger on
+ * …then waits for the best-ranked agent, at most this many times. A wait is lost only when that
+ * agent filled up meanwhile (someone else got the slot), so this bounds pathological churn,
+ * not ordinary contention.
+ */
+const WAIT_ROUNDS = 30;
+
+/**
+ * Who works which ticket. Every assignment locks the ticket first, so it is assigned once. Manual
+ * assignment and transfer then lock the agents involved in id order; automatic routing ranks
+ * the eligible agents without locking them and locks only the one it picks, re-checked once
+ * locked, so two processes can never both hand the last free slot of an agent away. Open-ticket counts are kept by a database trigger on
  * tickets; this service records the history and publishes the events after commit.
  */
 export class AssignmentService {
@@ -269,8 +288,7 @@ export class AssignmentService {
       // Only a reopen nobody has acted on yet is re-checked (not one the agent already accepted).
       if (!live || live.method !== 'reopen' || live.status !== 'assigned')
         return { result: 'skipped' as const, publish: [] };
-      const agents = await this.repo.lockCandidates(tx, [previous]);
-      const prev = agents.find((a) => a.id === previous);
+      const [prev] = await this.repo.lockAgents(tx, [previous]);
       if (prev && isEligible({ ...prev, openTickets: prev.openTickets - 1 })) {
         const pub: Publish[] = [
           () =>
@@ -285,18 +303,11 @@ export class AssignmentService {
         ];
         return { result: 'kept' as const, publish: pub };
       }
-      const others = agents.filter((a) => a.id !== previous);
-      const choice = chooseAgent(others, await this.repo.routingTicket(tx, ticketId));
-      if (choice) {
-        const applied = await this.apply(tx, ticket, choice.agentId, {
-          method: 'auto',
-          reason: choice.reason,
-          actorId: null,
-          overCapacity: false,
-          transferReason: 'previous agent unavailable',
-        });
-        return { result: 'assigned' as const, publish: applied.publish };
-      }
+      const routed = await this.route(tx, ticket, null, {
+        except: [previous],
+        transferReason: 'previous agent unavailable',
+      });
+      if (routed) return { result: 'assigned' as const, publish: routed.publish };
       await this.repo.endAsTransferred(tx, ticketId, null, null, 'previous agent unavailable');
       const updated = await this.ticketsRepo.update(tx, ticketId, { assigneeId: null });
       await this.hooks.afterUpdate(tx, ticket, updated);
@@ -388,18 +399,43 @@ export class AssignmentService {
     tx: EntityManager,
     ticket: TicketEntity,
     actorId: string | null,
+    opts: { except?: string[]; transferReason?: string } = {},
   ): Promise<{ outcome: AutoAssignOutcome; publish: Publish[] } | null> {
     const context = await this.repo.routingTicket(tx, ticket.id);
-    const candidates = await this.repo.lockCandidates(tx);
-    const choice = chooseAgent(candidates, context);
+    const choice = await this.pickAndLock(tx, context, opts.except ?? []);
     if (!choice) return null;
     const applied = await this.apply(tx, ticket, choice.agentId, {
       method: 'auto',
       reason: choice.reason,
       actorId,
       overCapacity: false,
+      transferReason: opts.transferReason ?? null,
     });
     return { outcome: { ...applied.outcome, choice }, publish: applied.publish };
+  }
+
+  /**
+   * Chooses an agent by rules 1–3 and locks only them. Postgres ranks the eligible agents
+   * (an unlocked read); the first of the top few that no other router holds and that is still
+   * eligible once locked is taken, and the reason is worked out as if the ones passed over were
+   * not there. Each round ranks afresh. After `SKIP_ROUNDS` rounds in which every candidate was
+   * held, a round waits for the best one instead. Null only when a ranking finds nobody eligible;
+   * if every round loses its candidate the caller gets a retryable 503.
+   */
+  private async pickAndLock(
+    tx: EntityManager,
+    context: RoutingTicket,
+    except: string[],
+  ): Promise<AgentChoice | null> {
+    for (let round = 0; round < SKIP_ROUNDS + WAIT_ROUNDS; round += 1) {
+      const ranked = await this.repo.rank(tx, context, { limit: LOCK_WINDOW + 1, except });
+      if (ranked.length === 0) return null;
+      const waits = round >= SKIP_ROUNDS;
+      const ids = ranked.slice(0, waits ? 1 : LOCK_WINDOW).map((r) => r.id);
+      const locked = await this.repo.lockFirstEligible(tx, ids, { skipLocked: !waits });
+      if (locked) return explainChoice(ranked, ids.indexOf(locked.id));
+    }
+    throw new UnavailableError('Every candidate agent was taken meanwhile; try again', 'routing_contended');
   }
 
   /** Writes an assignment: ends the previous one, records the new one, moves the ticket. */
