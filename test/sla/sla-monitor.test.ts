@@ -241,6 +241,20 @@ describe('the monitor', () => {
     expect(many.statements).toBe(few.statements);
   });
 
+  test("when a breached ticket is deleted, then it no longer counts among its customer's breached tickets", async () => {
+    const customerId = (await createCustomer(w.app.container)).id;
+    const ids = [
+      await ticket(w, { priority: 'high', customerId, createdAt: ago(180) }),
+      await ticket(w, { priority: 'high', customerId, createdAt: ago(180) }),
+    ];
+    await tick(w.app);
+    const since = new Date(Date.now() - 24 * 60 * MIN);
+    const sla = w.app.container.services.sla;
+    expect(await sla.breachedTickets(customerId, since)).toBe(2);
+    await w.app.http.delete(`/api/tickets/${ids[0]}`).set(w.lead.auth).expect(204);
+    expect(await sla.breachedTickets(customerId, since)).toBe(1);
+  });
+
   test('when the worker was down for a day, then the next tick catches up every breach at its real due time', async () => {
     const ids = [
       await ticket(w, { priority: 'urgent' }),

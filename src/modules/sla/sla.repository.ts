@@ -703,12 +703,17 @@ export class SlaRepository {
     return [...byPriority.values()];
   }
 
-  /** How many of a customer's tickets breached any target since a date (churn signals). */
+  /**
+   * How many of a customer's live tickets breached any target since a date (churn signals).
+   * Deleted tickets do not count, and saying so lets the planner start from the customer's
+   * tickets on the partial `tickets_customer_idx` (then `sla_alerts_ticket_idx`) instead of
+   * scanning every ticket.
+   */
   async breachedTicketCount(customerId: string, since: Date): Promise<number> {
     const rows = await sql<{ n: number }>(
       this.db,
       `SELECT count(DISTINCT a.ticket_id)::int AS n
-         FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id
+         FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id AND t.deleted_at IS NULL
         WHERE t.customer_id = $1 AND a.kind = 'breach' AND a.occurred_at >= $2`,
       [customerId, since],
     );
