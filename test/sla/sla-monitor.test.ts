@@ -1,3 +1,4 @@
+import type { TickResult } from '../../src/modules/sla/sla-monitor.service';
 import type { DomainEventMap } from '../../src/platform/events/domain-events';
 import { createAgent, createCustomer, type AgentWithToken } from '../factories';
 import { startTestApp, type TestApp } from '../setup/test-app';
@@ -47,6 +48,27 @@ const setNow = (app: TestApp, d: Date | null) => {
   app.container.services.sla.time.now = d ? () => d : () => new Date();
 };
 const of = (alerts: Alert[], ids: string[]) => alerts.filter((a) => a.ticketId && ids.includes(a.ticketId));
+
+/** Ticks once, counting the statements the tick's own connection sends. */
+async function statementsOfTick(app: TestApp): Promise<{ statements: number; result: TickResult }> {
+  const db = app.container.db;
+  const createRunner = db.createQueryRunner.bind(db);
+  let statements = 0;
+  const spy = jest.spyOn(db, 'createQueryRunner').mockImplementation((mode) => {
+    const runner = createRunner(mode);
+    const query = runner.query.bind(runner);
+    runner.query = ((...args: Parameters<typeof query>) => {
+      statements++;
+      return query(...args);
+    }) as typeof runner.query;
+    return runner;
+  });
+  try {
+    return { result: await tick(app), statements };
+  } finally {
+    spy.mockRestore();
+  }
+}
 
 describe('the monitor', () => {
   let w: World;
@@ -200,6 +222,37 @@ describe('the monitor', () => {
       [id],
     );
     expect(row.n).toBe(0);
+  });
+
+  test('when many clocks are due at once, then a batch takes the same few statements as when few are', async () => {
+    await tick(w.app); // whatever earlier tests left due
+    const due = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await ticket(w, { priority: 'high', createdAt: ago(180) }); // first response breached
+        await ticket(w, { priority: 'urgent', createdAt: ago(25) }); // first response about to be
+      }
+    };
+    await due(1);
+    const few = await statementsOfTick(w.app);
+    await due(8);
+    const many = await statementsOfTick(w.app);
+    expect(few.result).toMatchObject({ warnings: 1, breaches: 1 });
+    expect(many.result).toMatchObject({ warnings: 8, breaches: 8 });
+    expect(many.statements).toBe(few.statements);
+  });
+
+  test("when a breached ticket is deleted, then it no longer counts among its customer's breached tickets", async () => {
+    const customerId = (await createCustomer(w.app.container)).id;
+    const ids = [
+      await ticket(w, { priority: 'high', customerId, createdAt: ago(180) }),
+      await ticket(w, { priority: 'high', customerId, createdAt: ago(180) }),
+    ];
+    await tick(w.app);
+    const since = new Date(Date.now() - 24 * 60 * MIN);
+    const sla = w.app.container.services.sla;
+    expect(await sla.breachedTickets(customerId, since)).toBe(2);
+    await w.app.http.delete(`/api/tickets/${ids[0]}`).set(w.lead.auth).expect(204);
+    expect(await sla.breachedTickets(customerId, since)).toBe(1);
   });
 
   test('when the worker was down for a day, then the next tick catches up every breach at its real due time', async () => {

@@ -5,7 +5,7 @@ import type { Logger } from '../../platform/logging/logger';
 import { alertsOwed, nextCheckAt } from './sla-tracker';
 import type { SlaRepository } from './sla.repository';
 import type { TimeSource } from './sla.service';
-import type { RecordedAlert } from './sla.types';
+import type { BreachOutcome, ClockMarks, NewAlert, RecordedAlert } from './sla.types';
 
 /** Advisory lock key of the monitor ("SLA"): one tick at a time across every worker. */
 const MONITOR_LOCK = 0x534c41;
@@ -84,40 +84,55 @@ export class SlaMonitor {
     }
   }
 
+  /**
+   * One batch in a fixed number of statements, whatever its size: lock the due clocks (and read
+   * their trackers), then one insert for every alert, one update for the tickets' breach
+   * outcomes and one for the clocks' marks. What each clock owes is decided here, in memory.
+   */
   private async batch(tx: EntityManager, now: Date): Promise<{ checked: number; alerts: RecordedAlert[] }> {
     const warningMs = this.settings.warningMinutes * 60_000;
     const rows = await this.repo.lockDueClocks(tx, now, this.settings.monitorBatchSize);
-    const alerts: RecordedAlert[] = [];
+    const owed: Array<NewAlert & { assigneeId: string | null }> = [];
+    const breaches: BreachOutcome[] = [];
+    const marks: ClockMarks[] = [];
     for (const row of rows) {
       const c = row.clock;
       if (row.ticketDeleted) {
-        await this.repo.markClock(tx, c.id, {
-          warnedAt: c.warnedAt,
-          breachedAt: c.breachedAt,
-          checkAt: null,
-        });
+        marks.push({ id: c.id, warnedAt: c.warnedAt, breachedAt: c.breachedAt, checkAt: null });
         continue;
       }
-      const owed = alertsOwed(row, c, now, warningMs);
+      const due = alertsOwed(row, c, now, warningMs);
       const marked = { ...c };
       const base = { clockId: c.id, ticketId: row.ticketId, target: c.target, dueAt: c.dueAt };
-      if (owed.warning) {
+      if (due.warning) {
         marked.warnedAt = now;
-        if (await this.repo.insertAlert(tx, { ...base, kind: 'warning', occurredAt: now }))
-          alerts.push({ ...base, kind: 'warning', assigneeId: row.assigneeId });
+        owed.push({ ...base, kind: 'warning', occurredAt: now, assigneeId: row.assigneeId });
       }
-      if (owed.breach) {
+      if (due.breach) {
         marked.breachedAt = now;
-        await this.repo.recordBreachOutcome(tx, row.ticketId, c.target, c.dueAt);
-        if (await this.repo.insertAlert(tx, { ...base, kind: 'breach', occurredAt: c.dueAt }))
-          alerts.push({ ...base, kind: 'breach', assigneeId: row.assigneeId });
+        // The outcome is recorded even when the alert was already there (a lost mark): it is
+        // idempotent, and the tracker must say breached either way.
+        breaches.push({ ticketId: row.ticketId, target: c.target, dueAt: c.dueAt });
+        owed.push({ ...base, kind: 'breach', occurredAt: c.dueAt, assigneeId: row.assigneeId });
       }
-      await this.repo.markClock(tx, c.id, {
+      marks.push({
+        id: c.id,
         warnedAt: marked.warnedAt,
         breachedAt: marked.breachedAt,
         checkAt: nextCheckAt(row, marked, warningMs),
       });
     }
+    // Only what this transaction inserted is published: exactly once, even if ticks met.
+    const inserted = await this.repo.insertAlerts(tx, owed);
+    await this.repo.recordBreachOutcomes(tx, breaches);
+    await this.repo.markClocks(tx, marks);
+    const alerts = inserted.map(({ kind, ticketId, target, dueAt, assigneeId }) => ({
+      kind,
+      ticketId,
+      target,
+      dueAt,
+      assigneeId,
+    }));
     return { checked: rows.length, alerts };
   }
 

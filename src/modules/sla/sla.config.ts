@@ -5,7 +5,7 @@ export const slaSection = envSection(
   {
     SLA_CHECK_INTERVAL_SECONDS: envInt(60, 1, 3600),
     SLA_WARNING_MINUTES: envInt(15, 0, 10080),
-    SLA_MONITOR_BATCH_SIZE: envInt(500, 1, 10000),
+    SLA_MONITOR_BATCH_SIZE: envInt(1000, 1, 10000),
   },
   (env) => ({
     sla: {

@@ -7,8 +7,11 @@ import type { BusinessHours } from './business-clock';
 import type { SlaClock, SlaOutcome, SlaTarget, SlaTracker, SlaTerms } from './sla-tracker';
 import { nextCheckAt } from './sla-tracker';
 import type {
+  BreachOutcome,
+  ClockMarks,
   DashboardRow,
   DueClockRow,
+  NewAlert,
   SlaAtRiskRecord,
   SlaBreachRecord,
   SlaPolicyEntity,
@@ -409,81 +412,130 @@ export class SlaRepository {
   // Monitor
 
   /**
-   * Locks the clocks whose next check has come, oldest first. Rows another transaction holds
-   * (a ticket being written, another monitor) are skipped: they are picked up on a later pass.
+   * Locks the clocks whose next check has come, oldest first, and reads what the monitor needs
+   * about their tickets. Rows another transaction holds (a ticket being written, another monitor)
+   * are skipped: they are picked up on a later pass.
+   *
+   * Two statements, on purpose. The first locks clock rows alone, straight off the partial
+   * `check_at` index, so its cost follows the batch and not the tables it would join. The second
+   * reads the trackers and tickets with a snapshot taken *after* the locks are held: a ticket
+   * writer locks its clocks before its tracker, so any pause or resume of these tickets has
+   * either committed by now (and is seen here) or waits for this transaction. Read in the same
+   * statement as the lock, `paused_at` would be as of that statement's start, and a clock paused
+   * meanwhile would be judged with a stale pause.
    */
-  async lockDueClocks(
-    tx: EntityManager,
-    now: Date,
-    limit: number,
-  ): Promise<Array<{ clock: SlaClock; ticketId: string } & DueClockRow>> {
-    const rows: Array<ClockRow & { paused_at: Date | null; assignee_id: string | null; deleted: boolean }> =
-      await tx.query(
-        `SELECT ${CLOCK_COLUMNS}, s.paused_at, t.assignee_id, (t.deleted_at IS NOT NULL) AS deleted
-           FROM sla_clocks c
-           JOIN ticket_slas s ON s.ticket_id = c.ticket_id
-           JOIN tickets t ON t.id = c.ticket_id
-          WHERE c.check_at < $1
-          ORDER BY c.check_at
-          LIMIT $2
-          FOR UPDATE OF c SKIP LOCKED`,
-        [now, limit],
-      );
-    return rows.map((r) => ({
-      clock: toClock(r),
-      ticketId: r.ticket_id,
-      pausedAt: r.paused_at,
-      assigneeId: r.assignee_id,
-      ticketDeleted: r.deleted,
-    }));
-  }
-
-  /** Records an alert; false when it was already recorded (by this or another worker). */
-  async insertAlert(
-    tx: EntityManager,
-    a: {
-      clockId: string;
-      ticketId: string;
-      target: SlaTarget;
-      kind: 'warning' | 'breach';
-      dueAt: Date;
-      occurredAt: Date;
-    },
-  ): Promise<boolean> {
-    const rows = await sql<{ id: string }>(
+  async lockDueClocks(tx: EntityManager, now: Date, limit: number): Promise<DueClockRow[]> {
+    const clocks = await sql<ClockRow>(
       tx,
-      `INSERT INTO sla_alerts (clock_id, ticket_id, target, kind, due_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (clock_id, kind) DO NOTHING RETURNING id`,
-      [a.clockId, a.ticketId, a.target, a.kind, a.dueAt, a.occurredAt],
+      `SELECT ${CLOCK_COLUMNS}
+         FROM sla_clocks c
+        WHERE c.check_at IS NOT NULL AND c.check_at < $1
+        ORDER BY c.check_at
+        LIMIT $2
+        FOR UPDATE OF c SKIP LOCKED`,
+      [now, limit],
     );
-    return rows.length > 0;
+    if (clocks.length === 0) return [];
+    const tickets = await sql<{
+      ticket_id: string;
+      paused_at: Date | null;
+      assignee_id: string | null;
+      deleted: boolean;
+    }>(
+      tx,
+      `SELECT s.ticket_id, s.paused_at, t.assignee_id, (t.deleted_at IS NOT NULL) AS deleted
+         FROM ticket_slas s JOIN tickets t ON t.id = s.ticket_id
+        WHERE s.ticket_id = ANY($1::uuid[])`,
+      [[...new Set(clocks.map((c) => c.ticket_id))]],
+    );
+    const byTicket = new Map(tickets.map((t) => [t.ticket_id, t]));
+    const result: DueClockRow[] = [];
+    for (const r of clocks) {
+      // Every clock has a tracker (both are written together); one without is left as it was.
+      const t = byTicket.get(r.ticket_id);
+      if (!t) continue;
+      result.push({
+        clock: toClock(r),
+        ticketId: r.ticket_id,
+        pausedAt: t.paused_at,
+        assigneeId: t.assignee_id,
+        ticketDeleted: t.deleted,
+      });
+    }
+    return result;
   }
 
-  async markClock(
-    tx: EntityManager,
-    id: string,
-    marks: { warnedAt: Date | null; breachedAt: Date | null; checkAt: Date | null },
-  ): Promise<void> {
+  /**
+   * Records alerts in one statement and returns those it inserted; an alert already recorded
+   * (by this or another worker) is left out, so the caller publishes each one exactly once.
+   */
+  async insertAlerts<A extends NewAlert>(tx: EntityManager, alerts: A[]): Promise<A[]> {
+    if (alerts.length === 0) return [];
+    const rows = await sql<{ clock_id: string; kind: string }>(
+      tx,
+      `INSERT INTO sla_alerts (clock_id, ticket_id, target, kind, due_at, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+       ON CONFLICT (clock_id, kind) DO NOTHING RETURNING clock_id, kind`,
+      [
+        alerts.map((a) => a.clockId),
+        alerts.map((a) => a.ticketId),
+        alerts.map((a) => a.target),
+        alerts.map((a) => a.kind),
+        alerts.map((a) => a.dueAt),
+        alerts.map((a) => a.occurredAt),
+      ],
+    );
+    const inserted = new Set(rows.map((r) => `${r.clock_id}:${r.kind}`));
+    return alerts.filter((a) => inserted.has(`${a.clockId}:${a.kind}`));
+  }
+
+  /** Writes the monitor's marks and next check times of many clocks in one statement. */
+  async markClocks(tx: EntityManager, marks: ClockMarks[]): Promise<void> {
+    if (marks.length === 0) return;
     await tx.query(
-      `UPDATE sla_clocks SET warned_at = $2, breached_at = $3, check_at = $4, updated_at = now() WHERE id = $1`,
-      [id, marks.warnedAt, marks.breachedAt, marks.checkAt],
+      `UPDATE sla_clocks c SET warned_at = m.warned_at, breached_at = m.breached_at, check_at = m.check_at,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[])
+              AS m(id, warned_at, breached_at, check_at)
+        WHERE c.id = m.id`,
+      [
+        marks.map((m) => m.id),
+        marks.map((m) => m.warnedAt),
+        marks.map((m) => m.breachedAt),
+        marks.map((m) => m.checkAt),
+      ],
     );
   }
 
-  /** A breach decides the ticket's outcome for that target (reports read it). */
-  async recordBreachOutcome(
-    tx: EntityManager,
-    ticketId: string,
-    target: SlaTarget,
-    dueAt: Date,
-  ): Promise<void> {
-    if (target === 'next_reply') return;
-    const col = target === 'first_response' ? 'first_response' : 'resolution';
+  /**
+   * A breach decides the ticket's outcome for that target (reports read it): breached, decided
+   * at the latest due time breached. Next-reply clocks have no outcome. One statement, one row
+   * per ticket (an UPDATE … FROM meets each target row once, so a ticket's two targets, or two
+   * cycles of one, are folded together first).
+   */
+  async recordBreachOutcomes(tx: EntityManager, breaches: BreachOutcome[]): Promise<void> {
+    const byTicket = new Map<string, { fr: Date | null; res: Date | null }>();
+    const later = (a: Date | null, b: Date) => (a && a > b ? a : b);
+    for (const b of breaches) {
+      if (b.target === 'next_reply') continue;
+      const o = byTicket.get(b.ticketId) ?? { fr: null, res: null };
+      if (b.target === 'first_response') o.fr = later(o.fr, b.dueAt);
+      else o.res = later(o.res, b.dueAt);
+      byTicket.set(b.ticketId, o);
+    }
+    if (byTicket.size === 0) return;
+    const rows = [...byTicket];
+    // greatest() ignores NULLs: a target this batch did not breach keeps its decision.
     await tx.query(
-      `UPDATE ticket_slas SET ${col}_breached = true,
-              ${col}_decided_at = greatest(coalesce(${col}_decided_at, $2), $2), updated_at = now()
-        WHERE ticket_id = $1`,
-      [ticketId, dueAt],
+      `UPDATE ticket_slas s
+          SET first_response_breached = s.first_response_breached OR b.fr_due IS NOT NULL,
+              first_response_decided_at = greatest(s.first_response_decided_at, b.fr_due),
+              resolution_breached = s.resolution_breached OR b.res_due IS NOT NULL,
+              resolution_decided_at = greatest(s.resolution_decided_at, b.res_due),
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS b(ticket_id, fr_due, res_due)
+        WHERE s.ticket_id = b.ticket_id`,
+      [rows.map(([id]) => id), rows.map(([, o]) => o.fr), rows.map(([, o]) => o.res)],
     );
   }
 
@@ -651,12 +703,17 @@ export class SlaRepository {
     return [...byPriority.values()];
   }
 
-  /** How many of a customer's tickets breached any target since a date (churn signals). */
+  /**
+   * How many of a customer's live tickets breached any target since a date (churn signals).
+   * Deleted tickets do not count, and saying so lets the planner start from the customer's
+   * tickets on the partial `tickets_customer_idx` (then `sla_alerts_ticket_idx`) instead of
+   * scanning every ticket.
+   */
   async breachedTicketCount(customerId: string, since: Date): Promise<number> {
     const rows = await sql<{ n: number }>(
       this.db,
       `SELECT count(DISTINCT a.ticket_id)::int AS n
-         FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id
+         FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id AND t.deleted_at IS NULL
         WHERE t.customer_id = $1 AND a.kind = 'breach' AND a.occurred_at >= $2`,
       [customerId, since],
     );

@@ -1,6 +1,6 @@
 import type { TicketPriority, TicketStatus } from '../tickets/ticket.types';
 import type { BusinessHours } from './business-clock';
-import type { SlaTarget } from './sla-tracker';
+import type { SlaClock, SlaTarget } from './sla-tracker';
 
 export interface SlaPolicyEntity {
   id: string;
@@ -70,9 +70,36 @@ export interface DashboardRow {
 
 /** A clock the monitor has locked, with what it needs to decide and to publish. */
 export interface DueClockRow {
+  clock: SlaClock;
+  ticketId: string;
   pausedAt: Date | null;
   assigneeId: string | null;
   ticketDeleted: boolean;
+}
+
+/** An alert the monitor is about to record. */
+export interface NewAlert {
+  clockId: string;
+  ticketId: string;
+  target: SlaTarget;
+  kind: 'warning' | 'breach';
+  dueAt: Date;
+  occurredAt: Date;
+}
+
+/** What the monitor writes back to a clock it checked. */
+export interface ClockMarks {
+  id: string;
+  warnedAt: Date | null;
+  breachedAt: Date | null;
+  checkAt: Date | null;
+}
+
+/** A breach that decides its ticket's outcome for a target. */
+export interface BreachOutcome {
+  ticketId: string;
+  target: SlaTarget;
+  dueAt: Date;
 }
 
 /** An alert the monitor recorded (and must publish once its transaction commits). */
