@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { allTablesExist, type SeedExtension } from '../seed-extensions';
+import { allTablesExist, type SeedExtension } from './extension';
 
 /** Share of assigned tickets that went through one transfer before reaching their assignee. */
 const TRANSFER_SHARE = 0.06;

@@ -1,4 +1,4 @@
-import { allTablesExist, tableExists, type SeedExtension } from '../seed-extensions';
+import { allTablesExist, tableExists, type SeedExtension } from './extension';
 
 /** Share of customers with tickets whose profile was computed (read or routed recently). */
 const PROFILED_SHARE = 0.85;

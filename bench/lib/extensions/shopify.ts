@@ -1,4 +1,4 @@
-import { allTablesExist, type SeedExtension } from '../seed-extensions';
+import { allTablesExist, type SeedExtension } from './extension';
 
 /** The shop the bench's Shopify traffic (bench/shopify-webhooks.ts) names by default. */
 export const BENCH_SHOP = 'bench-store.myshopify.com';

@@ -4,7 +4,7 @@ import { compileBusinessHours } from '../../../src/modules/sla/business-clock';
 import type { SlaTerms } from '../../../src/modules/sla/sla-tracker';
 import type { TicketPriority, TicketStatus } from '../../../src/modules/tickets/ticket.types';
 import { CopyWriter, NULL, ts } from '../copy-writer';
-import { allTablesExist, type ExtensionContext, type SeedExtension } from '../seed-extensions';
+import { allTablesExist, type ExtensionContext, type SeedExtension } from './extension';
 import { benchPolicies } from './sla-policies';
 import { simulateSla, type MonitorModel, type SlaHistory, type TicketTimeline } from './sla-history';
 
@@ -96,45 +96,48 @@ interface TicketRow {
   id: string;
   priority: TicketPriority;
   status: TicketStatus;
-  created_at: Date;
-  resolved_at: Date | null;
-  deleted_at: Date | null;
-  status_at: Date | null;
+  created_ms: number;
+  resolved_ms: number | null;
+  deleted_ms: number | null;
+  status_ms: number | null;
+  agent: boolean[] | null;
+  at_ms: number[] | null;
 }
 
-/** One batch of tickets (by number) with their public messages, as the hooks saw them. */
-async function readBatch(client: Client, from: number, to: number): Promise<TicketTimeline[]> {
-  const [tickets, messages] = await Promise.all([
-    client.query<TicketRow>(
-      `SELECT t.id, t.priority, t.status, t.created_at, t.resolved_at, t.deleted_at,
-              (SELECT max(c.created_at) FROM ticket_status_changes c
-                WHERE c.ticket_id = t.id AND c.to_status = t.status) AS status_at
-         FROM tickets t WHERE t.number > $1 AND t.number <= $2 ORDER BY t.number`,
-      [from, to],
-    ),
-    client.query<{ ticket_id: string; author_type: 'agent' | 'customer'; created_at: Date }>(
-      `SELECT m.ticket_id, m.author_type, m.created_at
-         FROM tickets t JOIN messages m ON m.ticket_id = t.id
-        WHERE t.number > $1 AND t.number <= $2 AND NOT m.internal AND m.deleted_at IS NULL
-        ORDER BY m.ticket_id, m.created_at, m.id`,
-      [from, to],
-    ),
-  ]);
-  const byTicket = new Map<string, Array<{ author: 'agent' | 'customer'; at: number }>>();
-  for (const m of messages.rows) {
-    let list = byTicket.get(m.ticket_id);
-    if (!list) byTicket.set(m.ticket_id, (list = []));
-    list.push({ author: m.author_type, at: m.created_at.getTime() });
-  }
-  return tickets.rows.map((r) => ({
+const ms = (col: string) => `(extract(epoch FROM ${col}) * 1000)::float8`;
+
+/**
+ * Every ticket with its public messages, as the hooks saw them, in creation order through a
+ * cursor: one pass that groups all messages at once (per-batch lookups cost an index probe per
+ * ticket, and a per-batch join scans all messages each time). Times come as epoch milliseconds.
+ */
+const ticketsCursor = `
+  DECLARE sla_tickets NO SCROLL CURSOR FOR
+  SELECT t.id, t.priority, t.status, ${ms('t.created_at')} AS created_ms, ${ms('t.resolved_at')} AS resolved_ms,
+         ${ms('t.deleted_at')} AS deleted_ms,
+         -- Only a pending ticket's pause time matters: when it entered its status.
+         CASE WHEN t.status = 'pending' THEN
+           (SELECT ${ms('max(c.created_at)')} FROM ticket_status_changes c
+             WHERE c.ticket_id = t.id AND c.to_status = t.status) END AS status_ms,
+         m.agent, m.at_ms
+    FROM tickets t
+    LEFT JOIN (
+      SELECT m.ticket_id, array_agg(m.author_type = 'agent' ORDER BY m.created_at, m.id) AS agent,
+             array_agg(${ms('m.created_at')} ORDER BY m.created_at, m.id) AS at_ms
+        FROM messages m WHERE NOT m.internal AND m.deleted_at IS NULL GROUP BY m.ticket_id) m ON m.ticket_id = t.id
+   ORDER BY t.number`;
+
+async function fetchBatch(client: Client): Promise<TicketTimeline[]> {
+  const { rows } = await client.query<TicketRow>(`FETCH ${BATCH} FROM sla_tickets`);
+  return rows.map((r) => ({
     id: r.id,
     priority: r.priority,
     status: r.status,
-    createdAt: r.created_at.getTime(),
-    resolvedAt: r.resolved_at?.getTime() ?? null,
-    statusAt: r.status_at?.getTime() ?? null,
-    deletedAt: r.deleted_at?.getTime() ?? null,
-    messages: byTicket.get(r.id) ?? [],
+    createdAt: r.created_ms,
+    resolvedAt: r.resolved_ms,
+    statusAt: r.status_ms,
+    deletedAt: r.deleted_ms,
+    messages: (r.at_ms ?? []).map((at, i) => ({ author: r.agent?.[i] ? 'agent' : 'customer', at })),
   }));
 }
 
@@ -225,6 +228,7 @@ async function loadTrackers(
     ['trackers', 'clocks', 'alerts', 'due'].map((n) => connectReplica(ctx.url, `crm-bench-sla-${n}`)),
   );
   const [trConn, clockConn, alertConn, dueConn] = conns as [Client, Client, Client, Client];
+  let inCursor = false;
   try {
     const trackers = new CopyWriter(
       trConn,
@@ -243,14 +247,19 @@ async function loadTrackers(
       `COPY sla_alerts (clock_id, ticket_id, target, kind, due_at, occurred_at, created_at) FROM STDIN`,
     );
     const due = new CopyWriter(dueConn, `COPY bench.sla_due (ticket_id, due_at) FROM STDIN`);
-    const { rows } = await client.query<{ max: string | null }>(`SELECT max(number) AS max FROM tickets`);
-    const last = Number(rows[0]?.max ?? 0);
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM tickets`);
+    const total = rows[0]?.n ?? 0;
+    let done = 0;
     let lastLog = Date.now();
-    let next = readBatch(client, 0, BATCH);
-    for (let from = 0; from < last; from += BATCH) {
-      const batch = await next;
-      // Read the next batch while this one is simulated and written.
-      if (from + BATCH < last) next = readBatch(client, from + BATCH, from + 2 * BATCH);
+    await client.query(`BEGIN READ ONLY`);
+    inCursor = true;
+    // A cursor plans for its first rows by default (nested loops); this one reads them all.
+    await client.query(`SET LOCAL cursor_tuple_fraction = 1`);
+    await client.query(ticketsCursor);
+    let next = fetchBatch(client);
+    for (let batch = await next; batch.length > 0; batch = await next) {
+      // Fetch the next batch while this one is simulated and written.
+      next = fetchBatch(client);
       let trackerRows = '';
       let clockRows = '';
       let alertRows = '';
@@ -279,13 +288,14 @@ async function loadTrackers(
         alerts.write(alertRows, nAlerts),
         due.write(dueRows, nDue),
       ]);
+      done += batch.length;
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
-        ctx.log(
-          `    sla: ${Math.min(last, from + BATCH).toLocaleString('en')} / ${last.toLocaleString('en')} tickets`,
-        );
+        ctx.log(`    sla: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} tickets`);
       }
     }
+    await client.query(`COMMIT`);
+    inCursor = false;
     await Promise.all([trackers.end(), clocks.end(), alerts.end(), due.end()]);
     // One set-based write of the denormalised due time the smart order reads (no trigger
     // watches sla_due_at).
@@ -300,6 +310,7 @@ async function loadTrackers(
       ticketsWithDueTime: updated.rowCount ?? 0,
     };
   } finally {
+    if (inCursor) await client.query(`ROLLBACK`);
     await Promise.all(conns.map((c) => c.end()));
     await client.query(`DROP TABLE IF EXISTS bench.sla_due`);
   }
