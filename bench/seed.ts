@@ -1,9 +1,14 @@
 import { intArg, parseArgs } from './lib/args';
 import { defaultBenchDatabaseUrl, resolveSizes, seedBenchDatabase } from './lib/seed-data';
+import { seedExtensions } from './lib/seed-extensions';
 
 const usage = `Usage: npm run bench:seed -- [--tickets 1000000] [--customers N] [--agents N] [--seed 42] [--force]
 Loads a benchmark data set into BENCH_DATABASE_URL (default ${defaultBenchDatabaseUrl}).
-Re-running with the same size is a no-op; another size (or --force) truncates and rebuilds.`;
+The core (agents, customers, tickets, messages, status history) is loaded by COPY; then the
+extensions fill the later modules' tables from it: ${seedExtensions.map((e) => `${e.name} v${e.version}`).join(', ')}.
+Re-running with the same size applies only extensions that are missing or have a newer version
+(without reloading the core) and is otherwise a no-op; another size, a new migration or --force
+truncates and rebuilds everything.`;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -30,7 +35,9 @@ async function main(): Promise<void> {
   if (result.skipped) return;
   console.log(`\nMade in ${result.database}:`);
   for (const [name, count] of Object.entries(result.counts))
-    console.log(`  ${name.padEnd(16)} ${count.toLocaleString('en')}`);
+    console.log(`  ${name.padEnd(36)} ${count.toLocaleString('en')}`);
+  for (const run of result.extensions)
+    console.log(`  extension ${run.name} v${run.version} took ${run.seconds.toFixed(1)} s`);
   console.log(`Took ${result.seconds.toFixed(1)} s`);
 }
 

@@ -5,7 +5,7 @@ import { createDataSource } from '../../src/platform/db/data-source';
 import { CopyWriter, esc, NULL, opt, textArray, ts } from './copy-writer';
 import { Random, Weighted } from './random';
 import { LexemeTable } from './search-vector';
-import { seedExtensions } from './seed-extensions';
+import { applyExtensions, seedExtensions, staleExtensions, type ExtensionRun } from './seed-extensions';
 import {
   categoryWeights,
   extraTags,
@@ -54,6 +54,8 @@ export interface SeedResult {
   counts: Record<string, number>;
   seconds: number;
   steps: Array<[string, number]>;
+  /** The extensions this run applied (all of them after a core load, else only stale ones). */
+  extensions: ExtensionRun[];
 }
 
 interface SeedInfo {
@@ -66,6 +68,8 @@ interface SeedInfo {
   status: 'loading' | 'done';
   counts?: Record<string, number>;
   droppedIndexes?: string[];
+  /** Extension name → the version applied (seed-extensions.ts). */
+  extensions?: Record<string, number>;
 }
 
 export function resolveSizes(opts: SeedOptions): { tickets: number; customers: number; agents: number } {
@@ -187,7 +191,7 @@ export async function seedBenchDatabase(opts: SeedOptions): Promise<SeedResult> 
   try {
     const previous = await readInfo(main);
     const wanted: SeedInfo = { ...sizes, seed, generator: GENERATOR_VERSION, migrations, status: 'loading' };
-    if (
+    const sameCore =
       !opts.force &&
       previous?.status === 'done' &&
       previous.tickets === wanted.tickets &&
@@ -195,10 +199,30 @@ export async function seedBenchDatabase(opts: SeedOptions): Promise<SeedResult> 
       previous.agents === wanted.agents &&
       previous.seed === wanted.seed &&
       previous.generator === wanted.generator &&
-      previous.migrations.join() === wanted.migrations.join()
-    ) {
-      log(`${database} already holds this data set; nothing to do (use --force to rebuild)`);
-      return { skipped: true, database, counts: previous.counts ?? {}, seconds: 0, steps };
+      previous.migrations.join() === wanted.migrations.join();
+    if (sameCore) {
+      const pending = staleExtensions(seedExtensions, previous.extensions ?? {});
+      if (pending.length === 0) {
+        log(`${database} already holds this data set; nothing to do (use --force to rebuild)`);
+        return { skipped: true, database, counts: previous.counts ?? {}, seconds: 0, steps, extensions: [] };
+      }
+      log(`${database} holds this data set; applying extensions: ${pending.map((e) => e.name).join(', ')}`);
+      const info: SeedInfo = {
+        ...previous,
+        counts: { ...previous.counts },
+        extensions: { ...previous.extensions },
+      };
+      const runs = await runExtensions(main, opts.url, info, pending, seed, sizes.tickets, log);
+      await vacuumAnalyze(opts.url, [...new Set(pending.flatMap((e) => e.tables))]);
+      step('vacuum analyze');
+      return {
+        skipped: false,
+        database,
+        counts: info.counts ?? {},
+        seconds: (Date.now() - started) / 1000,
+        steps,
+        extensions: runs,
+      };
     }
 
     // Indexes a crashed load dropped come back first, so the list below is complete.
@@ -222,12 +246,9 @@ export async function seedBenchDatabase(opts: SeedOptions): Promise<SeedResult> 
     );
     step(`re-create ${indexes.length} indexes`);
     await main.query(`SELECT setval('ticket_number_seq', $1)`, [Math.max(1, sizes.tickets)]);
-    for (const extension of seedExtensions) {
-      if (await extension.applies(main)) {
-        counts[extension.name] = await extension.run(main, { seed, tickets: sizes.tickets });
-        step(`extension ${extension.name}`);
-      }
-    }
+    const info: SeedInfo = { ...wanted, counts, extensions: {} };
+    const runs = await runExtensions(main, opts.url, info, seedExtensions, seed, sizes.tickets, log);
+    step(`${runs.length} extensions`);
     await vacuumAnalyze(
       opts.url,
       tables.map((t) => t.name),
@@ -236,11 +257,41 @@ export async function seedBenchDatabase(opts: SeedOptions): Promise<SeedResult> 
     const mismatches = await checkSearchVectors(main, 300);
     if (mismatches > 0) throw new Error(`${mismatches} of 300 sampled search vectors differ from the SQL`);
     step('check 300 search vectors against ticket_search_document()');
-    await writeInfo(main, { ...wanted, status: 'done', counts });
-    return { skipped: false, database, counts, seconds: (Date.now() - started) / 1000, steps };
+    await writeInfo(main, { ...info, status: 'done' });
+    return {
+      skipped: false,
+      database,
+      counts,
+      seconds: (Date.now() - started) / 1000,
+      steps,
+      extensions: runs,
+    };
   } finally {
     await main.end();
   }
+}
+
+/**
+ * Applies extensions on top of the core data set, recording each one's version (and what it
+ * made) as soon as it is done, so an interrupted pass resumes with the ones still missing.
+ * Every extension sees the same "now": the data set is current as of this pass.
+ */
+async function runExtensions(
+  main: Client,
+  url: string,
+  info: SeedInfo,
+  pending: Parameters<typeof applyExtensions>[1],
+  seed: number,
+  tickets: number,
+  log: (line: string) => void,
+): Promise<ExtensionRun[]> {
+  const ctx = { url, seed, tickets, now: new Date(), log };
+  return applyExtensions(main, pending, ctx, async (run) => {
+    info.extensions = { ...info.extensions, [run.name]: run.version };
+    for (const [name, n] of Object.entries(run.counts)) (info.counts ??= {})[`${run.name}.${name}`] = n;
+    // A core load records 'done' only at the end; an extension pass on a done set keeps it.
+    if (info.status === 'done') await writeInfo(main, info);
+  });
 }
 
 async function vacuumAnalyze(url: string, tables: string[]): Promise<void> {
