@@ -8,6 +8,7 @@ import { GorgiasSync1764500000000 } from './1764500000000-GorgiasSync';
 import { ShopifyIntegration1764300000000 } from './1764300000000-ShopifyIntegration';
 import { TicketsSmartOrderIndex1764700000000 } from './1764700000000-TicketsSmartOrderIndex';
 import { Analytics1764600000000 } from './1764600000000-Analytics';
+import { SlaClocksAutovacuum1764800000000 } from './1764800000000-SlaClocksAutovacuum';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -24,4 +25,5 @@ export const migrations = [
   GorgiasSync1764500000000,
   Analytics1764600000000,
   TicketsSmartOrderIndex1764700000000,
+  SlaClocksAutovacuum1764800000000,
 ];
