@@ -303,9 +303,24 @@ describe('long targets', () => {
     const start = local('Australia/Sydney', '2026-11-23T09:00');
     const due = addBusinessSeconds(start, 2000 * H, h);
     // 50 weeks of 40 hours, two holidays and two DST changes: only the irregular weeks and the
-    // edges are walked day by day.
-    expect(h.dayCache.size).toBeLessThan(60);
+    // edges are walked day by day; a regular week is known by its first day (a day-by-day walk
+    // would have looked at some 360 days).
+    expect(h.dayCache.size).toBeLessThan(110);
     expect(businessSecondsBetween(start, due, h)).toBe(2000 * H);
+  });
+
+  test('when a clock two years overdue is counted again, then the days it needs are already known', () => {
+    const z = 'America/New_York';
+    const h = hours(z, workweek, ['2025-07-04', '2025-12-25', '2026-07-04']);
+    const now = local(z, '2026-11-23T10:00');
+    const due = local(z, '2024-11-25T09:00');
+    const overdue = businessSecondsBetween(now, due, h);
+    const known = h.dayCache.size;
+    // The same span a few minutes later (as the next list does): same days, no new zone lookups.
+    const later = new Date(now.getTime() + 5 * 60_000);
+    expect(businessSecondsBetween(later, due, h)).toBe(overdue - 5 * 60);
+    expect(h.dayCache.size).toBe(known);
+    expect(known).toBeLessThan(200);
   });
 
   test('when a long target crosses a DST change, then the weeks around it are still counted on local hours', () => {

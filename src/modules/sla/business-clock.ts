@@ -38,8 +38,22 @@ export interface CompiledHours {
   readonly holidays: ReadonlySet<number>;
   /** Business milliseconds in a week with no holiday and no offset change. */
   readonly weekMs: number;
-  /** Local epoch day → that day's business intervals as instants (ms). Bounded. */
-  readonly dayCache: Map<number, ReadonlyArray<readonly [number, number]>>;
+  /** Local epoch day → what the counts need to know of it, from the zone rules. Bounded. */
+  readonly dayCache: Map<number, LocalDay>;
+}
+
+/**
+ * A local day as instants. Cached because every count over a long span (the remaining time of
+ * a clock months overdue, shown on every list) asks the same days again, and each zone-offset
+ * lookup is an Intl call: uncached, two years cost ~11 ms per count (BENCHMARKS.md).
+ */
+interface LocalDay {
+  /** The day's business intervals, in order, never overlapping. */
+  readonly intervals: ReadonlyArray<readonly [number, number]>;
+  /** Local midnight. */
+  readonly start: number;
+  /** Whether the seven days from this one are a plain week (`isPlainWeek`), once asked. */
+  plainWeek?: boolean;
 }
 
 const MINUTE = 60_000;
@@ -127,25 +141,35 @@ export function localToInstant(zone: IANAZone, day: number, minutes: number): nu
 
 const weekdayOf = (day: number): number => (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
 
-/** A local day's business intervals as instants, in order, never overlapping. */
-function dayIntervals(h: CompiledHours, day: number): ReadonlyArray<readonly [number, number]> {
+function localDayOf(h: CompiledHours, day: number): LocalDay {
   const cached = h.dayCache.get(day);
   if (cached) return cached;
-  const result: Array<readonly [number, number]> = [];
+  const intervals: Array<readonly [number, number]> = [];
   if (!h.holidays.has(day)) {
     let floor = -Infinity;
     for (const [s, e] of h.weekly[weekdayOf(day)] ?? []) {
       const start = Math.max(localToInstant(h.zone, day, s), floor);
       const end = e === 1440 ? localToInstant(h.zone, day + 1, 0) : localToInstant(h.zone, day, e);
       if (end > start) {
-        result.push([start, end]);
+        intervals.push([start, end]);
         floor = end;
       }
     }
   }
+  const info: LocalDay = { intervals, start: localToInstant(h.zone, day, 0) };
   if (h.dayCache.size >= DAY_CACHE_LIMIT) h.dayCache.clear();
-  h.dayCache.set(day, result);
-  return result;
+  h.dayCache.set(day, info);
+  return info;
+}
+
+const dayIntervals = (h: CompiledHours, day: number) => localDayOf(h, day).intervals;
+
+/** Whether a whole plain week starting on `day` lies at or after the instant `t`. */
+function plainWeekFrom(h: CompiledHours, day: number, t: number): boolean {
+  const info = localDayOf(h, day);
+  if (info.start < t) return false;
+  info.plainWeek ??= isPlainWeek(h, day);
+  return info.plainWeek;
 }
 
 /**
@@ -183,7 +207,7 @@ export function addBusinessSeconds(start: Date, seconds: number, hours: Compiled
   const lastDay = day + dayBudget(hours, remaining);
   while (day <= lastDay) {
     // Whole weeks at once, while more than two remain and the week lies entirely ahead.
-    if (remaining > 2 * hours.weekMs && localToInstant(hours.zone, day, 0) >= t && isPlainWeek(hours, day)) {
+    if (remaining > 2 * hours.weekMs && plainWeekFrom(hours, day, t)) {
       remaining -= hours.weekMs;
       day += 7;
       continue;
@@ -214,7 +238,7 @@ export function businessMsBetween(a: number, b: number, hours: CompiledHours | n
   let day = localDay(hours, a) - 1;
   const endDay = localDay(hours, b);
   while (day <= endDay + 1) {
-    if (day + 7 <= endDay && localToInstant(hours.zone, day, 0) >= a && isPlainWeek(hours, day)) {
+    if (day + 7 <= endDay && plainWeekFrom(hours, day, a)) {
       total += hours.weekMs;
       day += 7;
       continue;
