@@ -115,10 +115,16 @@ export function compileBusinessHours(hours: BusinessHours): CompiledHours {
 /** Offset (minutes) of the zone at an instant, from the IANA rules. */
 const offsetAt = (zone: IANAZone, ms: number): number => zone.offset(ms);
 
-/** The local epoch day an instant falls on. */
-function localDay(h: CompiledHours, ms: number): number {
-  return Math.floor((ms + offsetAt(h.zone, ms) * MINUTE) / DAY);
-}
+/**
+ * The first local epoch day that can hold an instant, one day early to be safe: every zone's
+ * offset lies within ±14 h of UTC, so the instant's local day is its UTC day ± 1, and a
+ * backward transition can put it in the previous day's last interval. Walking from here costs
+ * a day or two more than the exact local day but asks the zone rules nothing (the counts only
+ * compare instants, so extra days contribute nothing).
+ */
+const firstDayFor = (ms: number): number => Math.floor(ms / DAY) - 2;
+/** The last local epoch day that can hold an instant. */
+const lastDayFor = (ms: number): number => Math.floor(ms / DAY) + 1;
 
 /**
  * The instant of a local wall-clock time (epoch day + minutes after midnight). A repeated time
@@ -202,8 +208,7 @@ export function addBusinessSeconds(start: Date, seconds: number, hours: Compiled
   let remaining = Math.round(seconds * 1000);
   if (!hours) return new Date(start.getTime() + remaining);
   let t = start.getTime();
-  // Start one day early: near a backward transition an instant can belong to the previous day.
-  let day = localDay(hours, t) - 1;
+  let day = firstDayFor(t);
   const lastDay = day + dayBudget(hours, remaining);
   while (day <= lastDay) {
     // Whole weeks at once, while more than two remain and the week lies entirely ahead.
@@ -235,10 +240,10 @@ export function businessMsBetween(a: number, b: number, hours: CompiledHours | n
   if (b < a) return -businessMsBetween(b, a, hours);
   if (!hours || a === b) return b - a;
   let total = 0;
-  let day = localDay(hours, a) - 1;
-  const endDay = localDay(hours, b);
-  while (day <= endDay + 1) {
-    if (day + 7 <= endDay && plainWeekFrom(hours, day, a)) {
+  let day = firstDayFor(a);
+  const endDay = lastDayFor(b);
+  while (day <= endDay) {
+    if (localDayOf(hours, day + 7).start <= b && plainWeekFrom(hours, day, a)) {
       total += hours.weekMs;
       day += 7;
       continue;
@@ -256,8 +261,7 @@ export function businessMsBetween(a: number, b: number, hours: CompiledHours | n
 export function isBusinessTime(at: Date, hours: CompiledHours | null): boolean {
   if (!hours) return true;
   const t = at.getTime();
-  const day = localDay(hours, t);
-  for (const d of [day - 1, day]) {
+  for (let d = firstDayFor(t); d <= lastDayFor(t); d++) {
     for (const [s, e] of dayIntervals(hours, d)) if (s <= t && t < e) return true;
   }
   return false;
