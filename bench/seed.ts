@@ -7,8 +7,9 @@ Loads a benchmark data set into BENCH_DATABASE_URL (default ${defaultBenchDataba
 The core (agents, customers, tickets, messages, status history) is loaded by COPY; then the
 extensions fill the later modules' tables from it: ${seedExtensions.map((e) => `${e.name} v${e.version}`).join(', ')}.
 Re-running with the same size applies only extensions that are missing or have a newer version
-(without reloading the core) and is otherwise a no-op; another size, a new migration or --force
-truncates and rebuilds everything.`;
+(without reloading the core) and is otherwise a no-op; migrations added since the load run on
+the data as they would in production. Another size, a migration numbered before one the data
+already saw, or --force truncates and rebuilds everything.`;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));

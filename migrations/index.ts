@@ -9,6 +9,7 @@ import { ShopifyIntegration1764300000000 } from './1764300000000-ShopifyIntegrat
 import { TicketsSmartOrderIndex1764700000000 } from './1764700000000-TicketsSmartOrderIndex';
 import { Analytics1764600000000 } from './1764600000000-Analytics';
 import { SlaClocksAutovacuum1764800000000 } from './1764800000000-SlaClocksAutovacuum';
+import { TicketsAgentQueueIndex1764900000000 } from './1764900000000-TicketsAgentQueueIndex';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -26,4 +27,5 @@ export const migrations = [
   Analytics1764600000000,
   TicketsSmartOrderIndex1764700000000,
   SlaClocksAutovacuum1764800000000,
+  TicketsAgentQueueIndex1764900000000,
 ];

@@ -165,9 +165,10 @@ async function createIndexes(url: string, defs: string[], parallel: number): Pro
 /**
  * Loads a realistic data set straight into Postgres with COPY: agents, customers, tickets with
  * their messages, status history and full-text documents. Idempotent: a database that already
- * holds a complete data set of the same size, seed, generator version and migrations is left
- * alone; anything else (another size, a new migration, a crashed load, `force`) is truncated
- * and rebuilt from scratch.
+ * holds a complete data set of the same size, seed and generator version is kept, when its
+ * migrations are the app's or the start of them (the newer ones have just run on the data, as
+ * they would in production); anything else (another size, a migration inserted before one the
+ * data saw, a crashed load, `force`) is truncated and rebuilt from scratch.
  */
 export async function seedBenchDatabase(opts: SeedOptions): Promise<SeedResult> {
   const log = opts.log ?? (() => undefined);
@@ -199,8 +200,13 @@ export async function seedBenchDatabase(opts: SeedOptions): Promise<SeedResult> 
       previous.agents === wanted.agents &&
       previous.seed === wanted.seed &&
       previous.generator === wanted.generator &&
-      previous.migrations.join() === wanted.migrations.join();
+      previous.migrations.every((name, i) => wanted.migrations[i] === name);
     if (sameCore) {
+      const added = wanted.migrations.slice(previous.migrations.length);
+      if (added.length > 0) {
+        await writeInfo(main, { ...previous, migrations: wanted.migrations });
+        log(`${database}: ran ${added.length} new migration(s) on the existing data: ${added.join(', ')}`);
+      }
       const pending = staleExtensions(seedExtensions, previous.extensions ?? {});
       if (pending.length === 0) {
         log(`${database} already holds this data set; nothing to do (use --force to rebuild)`);
@@ -209,6 +215,7 @@ export async function seedBenchDatabase(opts: SeedOptions): Promise<SeedResult> 
       log(`${database} holds this data set; applying extensions: ${pending.map((e) => e.name).join(', ')}`);
       const info: SeedInfo = {
         ...previous,
+        migrations: wanted.migrations,
         counts: { ...previous.counts },
         extensions: { ...previous.extensions },
       };

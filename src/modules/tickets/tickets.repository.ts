@@ -118,7 +118,9 @@ const ticketId: SortKey = { expr: 't.id', type: 'uuid', shape: 'uuid', value: (r
 const sorts: Record<TicketSort, KeysetOrder> = {
   /**
    * The work queue. Served for `status=<one status>` by tickets_sla_smart_idx, which lists the
-   * same expressions after `status`: a new key goes into both, in the same place.
+   * same expressions after `status`; without a status by tickets_smart_all_idx; an agent's open
+   * work by tickets_agent_queue_idx; unassigned open work by tickets_unassigned_idx. A new key
+   * goes into all of them, in the same place.
    */
   smart: {
     direction: 'ASC',
