@@ -22,6 +22,7 @@ const usage = `Usage: npm run bench -- [options]
   --pid PID          with --url: the API's pid, for its peak RSS
   --no-baseline      skip the bare node:http + pg baseline
   --cpu-prof DIR     start the API with --cpu-prof, profiles written to DIR on exit
+  --node-flags "F"   extra node flags for the API, e.g. "--max-semi-space-size=8"
   --keep-writes      keep the tickets and messages the write scenarios made
   --json FILE        also write the results as JSON
 Environment: BENCH_DATABASE_URL (default ${defaultBenchDatabaseUrl}), BENCH_REDIS_URL
@@ -316,7 +317,10 @@ async function main(): Promise<void> {
       api = await startApi({
         databaseUrl,
         redisUrl,
-        nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [],
+        nodeArgs: [
+          ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : []),
+          ...(args.get('node-flags')?.split(/\s+/).filter(Boolean) ?? []),
+        ],
       });
       const idleRss = api.pid === null ? 0 : Math.round(RssSampler.readKb(api.pid) / 1024);
       console.log(
