@@ -72,7 +72,7 @@ async function machine(db: Pool, redisUrl: string): Promise<Record<string, strin
   const settings = (
     await db.query<{ name: string; setting: string }>(
       `SELECT name, current_setting(name) AS setting FROM pg_settings
-        WHERE name IN ('shared_buffers', 'max_connections', 'work_mem')`,
+        WHERE name IN ('shared_buffers', 'max_connections', 'work_mem', 'autovacuum')`,
     )
   ).rows
     .map((r) => `${r.name}=${r.setting}`)
