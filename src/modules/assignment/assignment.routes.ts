@@ -77,6 +77,10 @@ export function assignmentRoutes(assignment: AssignmentService, tickets: Tickets
         { status: 200, description: 'Assigned', schema: AutoAssignResult },
         { status: 404, description: 'Ticket not found' },
         conflict('Nobody can take it now (it stays unassigned), or it is already assigned'),
+        {
+          status: 503,
+          description: 'routing_contended: other routers took every candidate meanwhile; retry',
+        },
       ],
       handler: async ({ params, actor }) => {
         const { ticket, assignment: a, choice } = await assignment.autoAssign(actor, params.id);
