@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
@@ -7,20 +8,32 @@ import { buildOpenApiDocument } from './platform/http/openapi';
 import { opsRouter } from './platform/http/ops.routes';
 import { queueDashboard } from './platform/http/queue-dashboard';
 import { buildRouter } from './platform/http/router';
+import { webhookLane } from './platform/http/webhook-lane';
 
 export interface AppOptions {
   report?: (err: unknown) => void;
   isShuttingDown?: () => boolean;
 }
 
-declare module 'http' {
-  interface IncomingMessage {
-    /** The exact request bytes, kept for signature checks on webhooks. */
-    rawBody?: Buffer;
-  }
+/**
+ * What the HTTP server runs: signed webhook deliveries on their canonical paths go through the
+ * webhook lane, everything else through the express app. It does not listen; main.ts and tests do.
+ */
+export function buildRequestListener(c: Container, opts: AppOptions = {}): RequestListener {
+  const app = buildApp(c, opts);
+  const lane = webhookLane({
+    routes: c.routes,
+    bodyLimit: c.config.http.bodyLimit,
+    httpDuration: c.metrics.httpDuration,
+    logger: c.logger,
+    report: opts.report ?? (() => undefined),
+  });
+  return (req, res) => {
+    if (!lane(req, res)) app(req, res);
+  };
 }
 
-/** Builds the express app from a container. It does not listen; main.ts and tests do. */
+/** The express app: every route but the webhook lane's canonical paths (see buildRequestListener). */
 export function buildApp(c: Container, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import 'reflect-metadata';
 import { createServer } from 'node:http';
-import { buildApp } from './app';
+import { buildRequestListener } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { createContainer } from './container';
 import { createErrorReporter } from './platform/errors/reporting';
@@ -19,8 +19,9 @@ async function main(): Promise<void> {
     if (outcome === 'created') logger.info({ email }, 'bootstrap admin created');
   }
   let shuttingDown = false;
-  const app = buildApp(container, { report, isShuttingDown: () => shuttingDown });
-  const server = createServer(app);
+  const server = createServer(
+    buildRequestListener(container, { report, isShuttingDown: () => shuttingDown }),
+  );
   server.keepAliveTimeout = 65_000;
   container.onClose.push(
     () =>

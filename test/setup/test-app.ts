@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { buildApp } from '../../src/app';
+import { buildRequestListener } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
 import { createContainer, type Container } from '../../src/container';
 import { attachRealtime, type RealtimeServer } from '../../src/platform/realtime/socket-server';
@@ -82,8 +82,7 @@ export async function startTestApp(
     processName: 'test',
     logger: opts.logger ?? pino({ level: config.logLevel }),
   });
-  const app = buildApp(container);
-  const server = createServer(app);
+  const server = createServer(buildRequestListener(container));
   const realtime = await attachRealtime(server, container);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

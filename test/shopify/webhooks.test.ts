@@ -2,7 +2,9 @@ import { createAgent, createCustomer, createTicket } from '../factories';
 import { FakeShopify, shopifyTime } from '../fakes/shopify/fake-shopify';
 import type { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
 import type { TestApp } from '../setup/test-app';
-import { customersWhere, senderFor, settle, startShopifyApp } from './helpers';
+import { DeliveryRecorder } from '../../src/modules/integrations/shopify/delivery-recorder';
+import { ShopifyRepository } from '../../src/modules/integrations/shopify/shopify.repository';
+import { customersWhere, senderFor, settle, startShopifyApp, waitFor } from './helpers';
 
 let fake: FakeShopify;
 let app: TestApp;
@@ -197,6 +199,48 @@ describe('recovery', () => {
     await settle(app);
     const [row] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
     expect(row?.name).toMatch(/^Stranded /);
+  });
+});
+
+describe('a queue that refuses the job', () => {
+  test('when the queue refuses, then the delivery is still acknowledged and kept received, and a repeat queues it again', async () => {
+    const repo = new ShopifyRepository(app.container.db);
+    const refusals: string[][] = [];
+    const recorder = new DeliveryRecorder(
+      repo,
+      async (ids) => {
+        refusals.push(ids);
+        throw new Error('queue unavailable');
+      },
+      app.container.logger,
+    );
+    const delivery = {
+      webhookId: `refused-${Date.now()}`,
+      topic: 'customers/create',
+      shopDomain: fake.shop,
+      eventId: null,
+      apiVersion: null,
+      triggeredAt: null,
+      payload: JSON.stringify(fake.addCustomer()),
+    };
+    await expect(recorder.record(delivery)).resolves.toBe('new');
+    const rows: Array<{ status: string }> = await app.container.db.query(
+      `SELECT status FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
+      [delivery.webhookId],
+    );
+    expect(rows).toEqual([{ status: 'received' }]);
+    // A repeat of a delivery still unprocessed is queued again.
+    await expect(recorder.record(delivery)).resolves.toBe('duplicate');
+    await waitFor('both queue attempts', async () => refusals.length === 2);
+    expect(refusals).toEqual([[delivery.webhookId], [delivery.webhookId]]);
+    // The app's own worker then processes it once queued for real (what the sweep does).
+    await app.container.queues.add('shopify.webhooks', { webhookIds: [delivery.webhookId] });
+    await settle(app);
+    const after: Array<{ status: string }> = await app.container.db.query(
+      `SELECT status FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
+      [delivery.webhookId],
+    );
+    expect(after).toEqual([{ status: 'processed' }]);
   });
 });
 

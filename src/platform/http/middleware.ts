@@ -6,10 +6,14 @@ import { currentContext, runWithContext } from '../logging/request-context';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A sane caller-supplied X-Request-Id, or a new one. */
+export function requestIdFor(given: string | string[] | undefined): string {
+  return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+}
+
 /** Echoes a sane caller-supplied X-Request-Id or makes one, and scopes the request's logs to it. */
 export function requestContext(req: Request, res: Response, next: NextFunction): void {
-  const given = req.header('x-request-id');
-  const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
+  const requestId = requestIdFor(req.headers['x-request-id']);
   res.setHeader('X-Request-Id', requestId);
   runWithContext({ requestId }, next);
 }
@@ -53,26 +57,47 @@ function fromBodyParser(err: unknown): AppError | undefined {
   }
 }
 
-/** The one place errors become HTTP responses. Unknown errors are a bare 500, logged and reported. */
+export interface ErrorReply {
+  status: number;
+  headers?: Record<string, string>;
+  body: { error: { code: string; message: string; details: unknown; requestId: string } };
+}
+
+/**
+ * The one place errors become HTTP responses (the express error handler and the webhook lane
+ * both use it). Unknown errors are a bare 500, logged and reported.
+ */
+export function errorReply(
+  err: unknown,
+  requestId: string,
+  logger: Logger,
+  report: (err: unknown) => void,
+): ErrorReply {
+  const known = err instanceof AppError ? err : fromBodyParser(err);
+  if (known) {
+    return {
+      status: known.status,
+      headers: known.headers,
+      body: { error: { code: known.code, message: known.message, details: known.details ?? [], requestId } },
+    };
+  }
+  logger.error({ err }, 'unhandled error');
+  report(err);
+  return {
+    status: 500,
+    body: { error: { code: 'internal_error', message: 'Internal server error', details: [], requestId } },
+  };
+}
+
 export function errorHandler(logger: Logger, report: (err: unknown) => void) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-    const requestId = currentContext()?.requestId ?? String(res.getHeader('X-Request-Id') ?? '');
-    const known = err instanceof AppError ? err : fromBodyParser(err);
     if (res.headersSent) {
       logger.error({ err }, 'error after response started');
       return;
     }
-    if (known) {
-      if (known.headers) res.set(known.headers);
-      res.status(known.status).json({
-        error: { code: known.code, message: known.message, details: known.details ?? [], requestId },
-      });
-      return;
-    }
-    logger.error({ err }, 'unhandled error');
-    report(err);
-    res
-      .status(500)
-      .json({ error: { code: 'internal_error', message: 'Internal server error', details: [], requestId } });
+    const requestId = currentContext()?.requestId ?? String(res.getHeader('X-Request-Id') ?? '');
+    const reply = errorReply(err, requestId, logger, report);
+    if (reply.headers) res.set(reply.headers);
+    res.status(reply.status).json(reply.body);
   };
 }

@@ -1,6 +1,14 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Actor, Role } from '../security/actor';
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The exact request bytes, kept for signature checks on webhooks. */
+    rawBody?: Buffer;
+  }
+}
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -55,6 +63,11 @@ export interface RouteSpec<
   responses: RouteResponse[];
   /** Keep the raw request bytes (for signature checks); the body is then parsed but also kept raw. */
   rawBody?: boolean;
+  /**
+   * Set by `defineWebhook`: the receiver itself, callable without express, so the webhook lane
+   * (webhook-lane.ts) can serve the route ahead of the express stack.
+   */
+  webhook?: (input: WebhookInput<unknown>) => Promise<HandlerResult>;
   handler: (
     input: HandlerInput<P, Q, B, R extends 'public' ? Actor | null : Actor>,
   ) => Promise<HandlerResult>;
@@ -79,3 +92,53 @@ export function defineRoute<
 
 export const successStatus = (route: AnyRoute): number =>
   route.responses.find((r) => r.status >= 200 && r.status < 300)?.status ?? 200;
+
+/** What a webhook receiver is given: the headers, the exact bytes (for the signature), the JSON body. */
+export interface WebhookInput<B> {
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  body: B;
+}
+
+export interface WebhookSpec<B extends z.ZodType | undefined> {
+  path: string;
+  summary: string;
+  tags: string[];
+  /** Checked before `receive` is called; leave it out to see the parsed JSON as it came. */
+  body?: B;
+  responses: RouteResponse[];
+  receive: (input: WebhookInput<B extends z.ZodType ? z.output<B> : unknown>) => Promise<HandlerResult>;
+}
+
+/**
+ * A public `POST` receiver for a signed webhook. It is served by the webhook lane (no express
+ * middleware on its canonical path, so acknowledgements stay fast under a delivery storm) and,
+ * for any other spelling of the path, by the express router: both call the same `receive`.
+ */
+export function defineWebhook<B extends z.ZodType | undefined = undefined>(spec: WebhookSpec<B>): AnyRoute {
+  const receive = spec.receive as (input: WebhookInput<unknown>) => Promise<HandlerResult>;
+  return {
+    method: 'post',
+    path: spec.path,
+    summary: spec.summary,
+    tags: spec.tags,
+    roles: 'public',
+    body: spec.body,
+    responses: spec.responses,
+    rawBody: true,
+    webhook: receive,
+    // Without a schema the router passes no body; the receiver still gets the parsed JSON.
+    handler: ({ req, body }) =>
+      receive({
+        headers: req.headers,
+        rawBody: req.rawBody ?? Buffer.alloc(0),
+        body: spec.body ? body : (req.body as unknown),
+      }),
+  };
+}
+
+/** One header's value (the first, should a client repeat it). */
+export function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

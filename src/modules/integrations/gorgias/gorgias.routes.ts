@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdParams } from '../../../platform/http/common.schemas';
-import { defineRoute, type AnyRoute } from '../../../platform/http/route';
+import { defineRoute, defineWebhook, singleHeader, type AnyRoute } from '../../../platform/http/route';
 import { parsePart } from '../../../platform/http/validation';
 import { Roles } from '../../../platform/security/actor';
 import type { GorgiasImportService } from './gorgias-import.service';
@@ -48,40 +48,36 @@ export function gorgiasRoutes(
       ],
       handler: async ({ actor }) => ({ status: 202, body: await importer.start(actor) }),
     }),
-    defineRoute({
-      method: 'post',
+    defineWebhook({
       path: '/api/gorgias/webhooks/ticket-created',
       summary: 'Gorgias HTTP integration "ticket-created" (X-Webhook-Secret)',
       tags,
-      roles: 'public',
       body: documentedBody(TicketCreatedBody, '`{"ticket": {"id": …}}`.'),
       responses: [
         { status: 200, description: 'Accepted (or a repeat, ignored)', schema: WebhookAccepted },
         unauthorized,
         unavailable,
       ],
-      handler: async ({ req }) => {
-        webhooks.verify(req.header('x-webhook-secret'));
-        const body = parsePart(TicketCreatedBody, req.body, 'body');
-        return { body: await webhooks.accept('ticket-created', body) };
+      receive: async ({ headers, body }) => {
+        webhooks.verify(singleHeader(headers, 'x-webhook-secret'));
+        return { body: await webhooks.accept('ticket-created', parsePart(TicketCreatedBody, body, 'body')) };
       },
     }),
-    defineRoute({
-      method: 'post',
+    defineWebhook({
       path: '/api/gorgias/webhooks/ticket-message-created',
       summary: 'Gorgias HTTP integration "ticket-message-created" (X-Webhook-Secret)',
       tags,
-      roles: 'public',
       body: documentedBody(MessageCreatedBody, '`{"ticket": {"id": …}, "message": {"id": …}}`.'),
       responses: [
         { status: 200, description: 'Accepted (or a repeat, ignored)', schema: WebhookAccepted },
         unauthorized,
         unavailable,
       ],
-      handler: async ({ req }) => {
-        webhooks.verify(req.header('x-webhook-secret'));
-        const body = parsePart(MessageCreatedBody, req.body, 'body');
-        return { body: await webhooks.accept('ticket-message-created', body) };
+      receive: async ({ headers, body }) => {
+        webhooks.verify(singleHeader(headers, 'x-webhook-secret'));
+        return {
+          body: await webhooks.accept('ticket-message-created', parsePart(MessageCreatedBody, body, 'body')),
+        };
       },
     }),
     defineRoute({

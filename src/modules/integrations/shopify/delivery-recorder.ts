@@ -22,9 +22,12 @@ export interface RecorderOptions {
  * this turns hundreds of INSERTs and queue adds per second into a few multi-row statements,
  * which is what keeps the acknowledgement fast; alone, a delivery is written at once.
  *
- * A delivery is acknowledged only after it is both recorded and enqueued. A repeat whose first
- * copy is still unprocessed is enqueued again (processing skips what is already done), so a
- * copy whose enqueue failed is recovered by Shopify's own retry.
+ * A delivery is acknowledged once it is recorded (committed in Postgres, which is what makes it
+ * impossible to lose); its job is added right after, without holding the acknowledgement. If
+ * the queue refuses, the delivery stays `received` and is recovered by Shopify's retry (a repeat
+ * of an unprocessed delivery is enqueued again; processing skips what is already done) or by
+ * the `shopify.sweep-deliveries` job. Failing the acknowledgement instead would make Shopify
+ * retry, and after 8 failures delete the subscription, for as long as Redis is away.
  */
 export class DeliveryRecorder {
   private readonly waiting: Waiting[] = [];
@@ -34,7 +37,7 @@ export class DeliveryRecorder {
     private readonly repo: ShopifyRepository,
     private readonly enqueue: (webhookIds: string[]) => Promise<void>,
     private readonly logger: Logger,
-    private readonly opts: RecorderOptions = { maxBatch: 250, maxConcurrent: 4 },
+    private readonly opts: RecorderOptions = { maxBatch: 250, maxConcurrent: 2 },
   ) {}
 
   record(delivery: NewDelivery): Promise<RecordOutcome> {
@@ -61,10 +64,16 @@ export class DeliveryRecorder {
       const firstOf = new Map<string, NewDelivery>();
       for (const w of batch)
         if (!firstOf.has(w.delivery.webhookId)) firstOf.set(w.delivery.webhookId, w.delivery);
-      const inserted = await this.repo.recordDeliveries([...firstOf.values()]);
-      const repeats = [...firstOf.keys()].filter((id) => !inserted.has(id));
-      const unprocessedRepeats = await this.repo.stillPending(repeats);
-      await this.enqueue([...inserted, ...unprocessedRepeats]);
+      const { inserted, pending } = await this.repo.recordDeliveries([...firstOf.values()]);
+      const toQueue = [...inserted, ...pending];
+      if (toQueue.length > 0) {
+        this.enqueue(toQueue).catch((err: unknown) => {
+          this.logger.warn(
+            { err, deliveries: toQueue.length },
+            'queueing recorded shopify deliveries failed; the sweep will queue them',
+          );
+        });
+      }
       const claimed = new Set<string>();
       for (const w of batch) {
         const id = w.delivery.webhookId;

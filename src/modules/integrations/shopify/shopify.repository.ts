@@ -154,36 +154,46 @@ export class ShopifyRepository {
   // --- webhook deliveries ---------------------------------------------------------------------
 
   /**
-   * Records deliveries that were never seen; answers which webhook ids were new. One statement
-   * for a whole batch of concurrent deliveries.
+   * Records the deliveries never seen before, in one statement for a whole batch of concurrent
+   * deliveries (seven array parameters, so the statement text is the same for every batch).
+   * Answers which were new, and which were repeats of a delivery still unprocessed: the
+   * repeat's first copy may have been recorded without being enqueued, so it is enqueued again.
    */
-  async recordDeliveries(batch: NewDelivery[]): Promise<Set<string>> {
-    if (batch.length === 0) return new Set();
-    const values: unknown[] = [];
-    const tuples = batch.map((d, i) => {
-      values.push(d.webhookId, d.topic, d.shopDomain, d.eventId, d.apiVersion, d.triggeredAt, d.payload);
-      const o = i * 7;
-      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}::timestamptz, $${o + 7}::jsonb)`;
-    });
-    const rows: Array<{ webhook_id: string }> = await this.db.query(
-      `INSERT INTO shopify_webhook_deliveries
-         (webhook_id, topic, shop_domain, event_id, api_version, triggered_at, payload)
-       VALUES ${tuples.join(', ')}
-       ON CONFLICT (webhook_id) DO NOTHING
-       RETURNING webhook_id`,
-      values,
+  async recordDeliveries(batch: NewDelivery[]): Promise<{ inserted: Set<string>; pending: string[] }> {
+    if (batch.length === 0) return { inserted: new Set(), pending: [] };
+    const column = <K extends keyof NewDelivery>(key: K) => batch.map((d) => d[key]);
+    const rows: Array<{ webhook_id: string; inserted: boolean }> = await this.db.query(
+      `WITH incoming AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::timestamptz[], $7::jsonb[])
+                    AS t(webhook_id, topic, shop_domain, event_id, api_version, triggered_at, payload)
+       ), recorded AS (
+         INSERT INTO shopify_webhook_deliveries
+                (webhook_id, topic, shop_domain, event_id, api_version, triggered_at, payload)
+         SELECT * FROM incoming
+         ON CONFLICT (webhook_id) DO NOTHING
+         RETURNING webhook_id
+       )
+       SELECT webhook_id, true AS inserted FROM recorded
+       UNION ALL
+       -- The statement's snapshot: rows that existed before it, i.e. the repeats.
+       SELECT d.webhook_id, false FROM shopify_webhook_deliveries d
+         JOIN incoming USING (webhook_id)
+        WHERE d.status = 'received'`,
+      [
+        column('webhookId'),
+        column('topic'),
+        column('shopDomain'),
+        column('eventId'),
+        column('apiVersion'),
+        column('triggeredAt'),
+        column('payload'),
+      ],
     );
-    return new Set(rows.map((r) => r.webhook_id));
-  }
-
-  /** Of these webhook ids, those recorded but not processed yet. */
-  async stillPending(webhookIds: string[]): Promise<string[]> {
-    if (webhookIds.length === 0) return [];
-    const rows: Array<{ webhook_id: string }> = await this.db.query(
-      `SELECT webhook_id FROM shopify_webhook_deliveries WHERE webhook_id = ANY($1) AND status = 'received'`,
-      [webhookIds],
-    );
-    return rows.map((r) => r.webhook_id);
+    return {
+      inserted: new Set(rows.filter((r) => r.inserted).map((r) => r.webhook_id)),
+      pending: rows.filter((r) => !r.inserted).map((r) => r.webhook_id),
+    };
   }
 
   async delivery(webhookId: string): Promise<DeliveryRow | null> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdParams, page } from '../../../platform/http/common.schemas';
-import { defineRoute, type AnyRoute } from '../../../platform/http/route';
+import { defineRoute, defineWebhook, type AnyRoute } from '../../../platform/http/route';
 import { Roles } from '../../../platform/security/actor';
 import { toAuditDto, toExportDto } from './shopify.mapper';
 import {
@@ -28,13 +28,10 @@ export interface ShopifyRouteServices {
 }
 
 function webhookRoute(receiver: WebhookReceiver, webhooks: ShopifyWebhooksService, topics: string): AnyRoute {
-  return defineRoute({
-    method: 'post',
+  return defineWebhook({
     path: `/api/shopify/webhooks/${receiver}`,
     summary: `Shopify webhook receiver (${topics}); X-Shopify-Topic decides`,
     tags,
-    roles: 'public',
-    rawBody: true,
     responses: [
       {
         status: 200,
@@ -46,8 +43,8 @@ function webhookRoute(receiver: WebhookReceiver, webhooks: ShopifyWebhooksServic
     ],
     // No body schema here on purpose: the signature is checked on the raw bytes first, and the
     // payload is validated by the job (a signed but unusable payload must not make Shopify retry).
-    handler: async ({ req }) => ({
-      body: await webhooks.receive(receiver, req.headers, req.rawBody, req.body as unknown),
+    receive: async ({ headers, rawBody, body }) => ({
+      body: await webhooks.receive(receiver, headers, rawBody, body),
     }),
   });
 }

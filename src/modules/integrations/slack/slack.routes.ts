@@ -1,4 +1,4 @@
-import { defineRoute, type AnyRoute } from '../../../platform/http/route';
+import { defineRoute, defineWebhook, singleHeader, type AnyRoute } from '../../../platform/http/route';
 import { Roles } from '../../../platform/security/actor';
 import type { SlackEventsService } from './slack-events.service';
 import { NotifyBody, NotifyResult, SlackChannelList, SlackEventsBody } from './slack.schemas';
@@ -37,25 +37,22 @@ export function slackRoutes(slack: SlackService, events: SlackEventsService): An
       ],
       handler: async () => ({ body: { channels: await slack.listChannels() } }),
     }),
-    defineRoute({
-      method: 'post',
+    defineWebhook({
       path: '/api/slack/webhooks/events',
       summary: 'Slack Events API endpoint (signed with the app signing secret)',
       tags: ['Integrations'],
-      roles: 'public',
-      rawBody: true,
       body: SlackEventsBody,
       responses: [
         { status: 200, description: 'Accepted (or the url_verification challenge)' },
         { status: 401, description: 'Bad or stale signature' },
         notConfigured,
       ],
-      handler: async ({ req, body }) => ({
+      receive: async ({ headers, rawBody, body }) => ({
         body: await events.receive({
-          timestamp: req.header('x-slack-request-timestamp'),
-          signature: req.header('x-slack-signature'),
-          retryNum: req.header('x-slack-retry-num'),
-          rawBody: req.rawBody,
+          timestamp: singleHeader(headers, 'x-slack-request-timestamp'),
+          signature: singleHeader(headers, 'x-slack-signature'),
+          retryNum: singleHeader(headers, 'x-slack-retry-num'),
+          rawBody,
           body,
         }),
       }),
