@@ -10,6 +10,7 @@ import { TicketsSmartOrderIndex1764700000000 } from './1764700000000-TicketsSmar
 import { Analytics1764600000000 } from './1764600000000-Analytics';
 import { SlaClocksAutovacuum1764800000000 } from './1764800000000-SlaClocksAutovacuum';
 import { TicketsAgentQueueIndex1764900000000 } from './1764900000000-TicketsAgentQueueIndex';
+import { ShopifyDeliveriesReceivedBrin1765000000000 } from './1765000000000-ShopifyDeliveriesReceivedBrin';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the app, the CLI and the tests
@@ -28,4 +29,5 @@ export const migrations = [
   TicketsSmartOrderIndex1764700000000,
   SlaClocksAutovacuum1764800000000,
   TicketsAgentQueueIndex1764900000000,
+  ShopifyDeliveriesReceivedBrin1765000000000,
 ];
