@@ -61,8 +61,6 @@ export interface RouteSpec<
   body?: B;
   /** Responses besides the common errors; the first 2xx entry is the success status. */
   responses: RouteResponse[];
-  /** Keep the raw request bytes (for signature checks); the body is then parsed but also kept raw. */
-  rawBody?: boolean;
   /**
    * Set by `defineWebhook`: the receiver itself, callable without express, so the webhook lane
    * (webhook-lane.ts) can serve the route ahead of the express stack.
@@ -125,7 +123,6 @@ export function defineWebhook<B extends z.ZodType | undefined = undefined>(spec:
     roles: 'public',
     body: spec.body,
     responses: spec.responses,
-    rawBody: true,
     webhook: receive,
     // Without a schema the router passes no body; the receiver still gets the parsed JSON.
     handler: ({ req, body }) =>

@@ -18,6 +18,8 @@ export interface WebhookLaneDeps {
   report: (err: unknown) => void;
 }
 
+type Receive = NonNullable<AnyRoute['webhook']>;
+
 /** Answers the request if it is for a webhook route; false means "not mine, hand it to express". */
 export type WebhookLane = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -37,14 +39,16 @@ const invalidJson = () => new AppError('invalid_json', 'Request body is not vali
  * calls the same receiver.
  */
 export function webhookLane(deps: WebhookLaneDeps): WebhookLane {
-  const byPath = new Map<string, AnyRoute>();
-  for (const route of deps.routes) if (route.webhook) byPath.set(route.path, route);
+  const byPath = new Map<string, { route: AnyRoute; receive: Receive }>();
+  for (const route of deps.routes)
+    if (route.webhook) byPath.set(route.path, { route, receive: route.webhook });
 
   return (req, res) => {
     if (req.method !== 'POST' || !req.url) return false;
     const query = req.url.indexOf('?');
-    const route = byPath.get(query === -1 ? req.url : req.url.slice(0, query));
-    if (!route) return false;
+    const match = byPath.get(query === -1 ? req.url : req.url.slice(0, query));
+    if (!match) return false;
+    const { route, receive } = match;
 
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -57,23 +61,25 @@ export function webhookLane(deps: WebhookLaneDeps): WebhookLane {
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     runWithContext({ requestId }, () => {
-      serve(route, req, deps.bodyLimit).then(
-        (result) => reply(res, route, result),
-        (err: unknown) => {
+      serve(route, receive, req, deps.bodyLimit)
+        .then((result) => reply(res, route, result))
+        .catch((err: unknown) => {
           const r = errorReply(err, requestId, deps.logger, deps.report);
           sendJson(res, r.status, r.body, r.headers);
           // An unread body would otherwise keep the connection busy; drop it instead.
           if (!req.complete) req.resume();
-        },
-      );
+        });
     });
     return true;
   };
 }
 
-async function serve(route: AnyRoute, req: IncomingMessage, limit: string): Promise<HandlerResult> {
-  const receive = route.webhook;
-  if (!receive) throw new Error(`${route.path} is not a webhook route`);
+async function serve(
+  route: AnyRoute,
+  receive: Receive,
+  req: IncomingMessage,
+  limit: string,
+): Promise<HandlerResult> {
   const rawBody = await readJsonBytes(req, limit);
   const parsed = rawBody.length > 0 ? parseStrictJson(rawBody) : undefined;
   const body = route.body ? parsePart(route.body, parsed ?? {}, 'body') : parsed;
