@@ -17,10 +17,11 @@ export interface RecorderOptions {
 }
 
 /**
- * Records webhook deliveries and hands new ones to the queue, in batches: deliveries arriving
- * while a write is in flight are written together by the next one (group commit). Under load
- * this turns hundreds of INSERTs and queue adds per second into a few multi-row statements,
- * which is what keeps the acknowledgement fast; alone, a delivery is written at once.
+ * Records webhook deliveries and hands new ones to the queue, in batches: the deliveries of one
+ * event-loop turn, and those arriving while both writes are in flight, are written together
+ * (group commit). Under load this turns thousands of INSERTs and queue adds per second into a
+ * few hundred statements, which is what keeps the acknowledgement fast; alone, a delivery is
+ * written at the end of its turn.
  *
  * A delivery is acknowledged once it is recorded (committed in Postgres, which is what makes it
  * impossible to lose); its job is added right after, without holding the acknowledgement. If
@@ -32,6 +33,7 @@ export interface RecorderOptions {
 export class DeliveryRecorder {
   private readonly waiting: Waiting[] = [];
   private running = 0;
+  private pumpScheduled = false;
 
   constructor(
     private readonly repo: ShopifyRepository,
@@ -43,6 +45,20 @@ export class DeliveryRecorder {
   record(delivery: NewDelivery): Promise<RecordOutcome> {
     return new Promise<RecordOutcome>((resolve, reject) => {
       this.waiting.push({ delivery, resolve, reject });
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Writes at the end of the event-loop turn (setImmediate runs right after the poll phase), so
+   * every delivery read in one turn shares a statement: written at once, the turn's first
+   * delivery would go alone and the rest wait for it.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
