@@ -33,4 +33,7 @@ server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
 });
-process.on('disconnect', () => server.close(() => process.exit(0)));
+process.on('disconnect', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});
