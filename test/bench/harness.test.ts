@@ -62,32 +62,21 @@ describe('benchmark harness (smoke)', () => {
   });
 
   it('when the seed runs again with the same size, then it is a no-op and the search vectors equal the SQL', async () => {
-    const again = await seedBenchDatabase({
-      url: app.config.db.url,
-      tickets: 400,
-      customers: 60,
-      agents: 14,
-    });
-    expect(again.skipped).toBe(true);
+    const sameSize = { url: app.config.db.url, tickets: 400, customers: 60, agents: 14 };
+    const recordedMigrations = async (): Promise<string[]> =>
+      (
+        await db.query<{ migrations: string[] }>(
+          `SELECT info->'migrations' AS migrations FROM bench.seed_info`,
+        )
+      ).rows[0]?.migrations ?? [];
+    expect((await seedBenchDatabase(sameSize)).skipped).toBe(true);
     // A migration added after the load runs on the data; the data set is kept, not rebuilt.
-    const before = await db.query<{ migrations: string[] }>(
-      `SELECT info->'migrations' AS migrations FROM bench.seed_info`,
-    );
-    const all = before.rows[0]?.migrations ?? [];
+    const all = await recordedMigrations();
     await db.query(`UPDATE bench.seed_info SET info = jsonb_set(info, '{migrations}', $1::jsonb)`, [
       JSON.stringify(all.slice(0, -1)),
     ]);
-    const afterMigration = await seedBenchDatabase({
-      url: app.config.db.url,
-      tickets: 400,
-      customers: 60,
-      agents: 14,
-    });
-    expect(afterMigration.skipped).toBe(true);
-    const after = await db.query<{ migrations: string[] }>(
-      `SELECT info->'migrations' AS migrations FROM bench.seed_info`,
-    );
-    expect(after.rows[0]?.migrations).toEqual(all);
+    expect((await seedBenchDatabase(sameSize)).skipped).toBe(true);
+    expect(await recordedMigrations()).toEqual(all);
     const client = await db.connect();
     try {
       expect(await checkSearchVectors(client, 400)).toBe(0);

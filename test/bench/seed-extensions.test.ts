@@ -7,7 +7,8 @@ import {
   compileBusinessHours,
   type BusinessHours,
 } from '../../src/modules/sla/business-clock';
-import { nextCheckAt, type SlaClock } from '../../src/modules/sla/sla-tracker';
+import { nextCheckAt } from '../../src/modules/sla/sla-tracker';
+import { CLOCK_COLUMNS, toClock, type ClockRow } from '../../src/modules/sla/sla.repository';
 import { churnScore, localDna } from '../../src/modules/intelligence/local/churn-score';
 import { IntelligenceRepository } from '../../src/modules/intelligence/intelligence.repository';
 import { startTestApp, type TestApp } from '../setup/test-app';
@@ -87,24 +88,15 @@ describe('bench seed extensions', () => {
   });
 
   it('when seeded, then sampled due times, check times and ticket due times are what the app computes', async () => {
-    const { rows } = await db.query<{
-      started_at: Date;
-      target_minutes: number;
-      extension_ms: string;
-      due_at: Date;
-      state: SlaClock['state'];
-      ended_at: Date | null;
-      stop_reason: SlaClock['stopReason'];
-      warned_at: Date | null;
-      breached_at: Date | null;
-      check_at: Date | null;
-      paused_at: Date | null;
-      deleted: boolean;
-      business_hours: BusinessHours | null;
-    }>(
-      `SELECT c.started_at, c.target_minutes, c.extension_ms, c.due_at, c.state, c.ended_at, c.stop_reason,
-              c.warned_at, c.breached_at, c.check_at, s.paused_at, t.deleted_at IS NOT NULL AS deleted,
-              v.business_hours
+    const { rows } = await db.query<
+      ClockRow & {
+        check_at: Date | null;
+        paused_at: Date | null;
+        deleted: boolean;
+        business_hours: BusinessHours | null;
+      }
+    >(
+      `SELECT ${CLOCK_COLUMNS}, c.check_at, s.paused_at, t.deleted_at IS NOT NULL AS deleted, v.business_hours
          FROM sla_clocks c JOIN ticket_slas s ON s.ticket_id = c.ticket_id
          JOIN tickets t ON t.id = c.ticket_id
          JOIN sla_policy_versions v ON v.id = c.policy_version_id
@@ -113,21 +105,14 @@ describe('bench seed extensions', () => {
     expect(rows.length).toBe(300);
     const warningMs = benchMonitor(42).warningMs;
     for (const r of rows) {
+      const clock = toClock(r);
       const hours = r.business_hours ? compileBusinessHours(r.business_hours) : null;
       const due = addBusinessSeconds(
-        r.started_at,
-        r.target_minutes * 60 + Number(r.extension_ms) / 1000,
+        clock.startedAt,
+        clock.targetMinutes * 60 + clock.extensionMs / 1000,
         hours,
       );
-      expect(r.due_at.toISOString()).toBe(due.toISOString());
-      const clock = {
-        dueAt: r.due_at,
-        state: r.state,
-        endedAt: r.ended_at,
-        stopReason: r.stop_reason,
-        warnedAt: r.warned_at,
-        breachedAt: r.breached_at,
-      } as SlaClock;
+      expect(clock.dueAt.toISOString()).toBe(due.toISOString());
       const check = r.deleted ? null : nextCheckAt({ pausedAt: r.paused_at }, clock, warningMs);
       expect(r.check_at?.toISOString() ?? null).toBe(check?.toISOString() ?? null);
     }

@@ -75,7 +75,8 @@ const toVersion = (r: VersionRow): SlaPolicyVersion => ({
   businessHours: r.business_hours,
 });
 
-interface ClockRow {
+/** A clock as stored; exported with its columns and mapper for checks that read clocks in bulk. */
+export interface ClockRow {
   id: string;
   ticket_id: string;
   target: SlaTarget;
@@ -94,10 +95,10 @@ interface ClockRow {
   current: boolean;
 }
 
-const CLOCK_COLUMNS = `c.id, c.ticket_id, c.target, c.cycle, c.policy_version_id, c.started_at, c.target_minutes,
+export const CLOCK_COLUMNS = `c.id, c.ticket_id, c.target, c.cycle, c.policy_version_id, c.started_at, c.target_minutes,
   c.paused_ms, c.extension_ms, c.due_at, c.state, c.ended_at, c.stop_reason, c.warned_at, c.breached_at, c.current`;
 
-const toClock = (r: ClockRow): SlaClock => ({
+export const toClock = (r: ClockRow): SlaClock => ({
   id: r.id,
   target: r.target,
   cycle: r.cycle,
