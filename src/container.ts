@@ -30,7 +30,7 @@ import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { AssignmentRepository } from './modules/assignment/assignment.repository';
 import { assignmentJobs, BacklogTrigger } from './modules/assignment/assignment.jobs';
-import { registerAssignmentListeners } from './modules/assignment/assignment.listeners';
+import { registerAssignmentListeners, registerReleaseListener } from './modules/assignment/assignment.listeners';
 import { assignmentRoutes } from './modules/assignment/assignment.routes';
 import { AssignmentService } from './modules/assignment/assignment.service';
 import { JobsService } from './modules/jobs/jobs.service';
@@ -243,6 +243,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   ticketHooks.onWrite(assignment.writeHooks());
   const backlog = new BacklogTrigger(queues, redis, keys);
   if (config.assignment.auto) registerAssignmentListeners(events, queues, backlog);
+  registerReleaseListener(events, queues);
   const assignmentWork = assignmentJobs(config, assignment, backlog);
 
   // Gorgias (issue 11): two-way ticket sync through a shared rate limiter.

@@ -233,7 +233,7 @@ test('when open-ticket counts drift, then the repair job recomputes them from th
     { what: 'the repair job' },
   );
 
-  expect(done.returnvalue).toEqual({ repaired: 1 });
+  expect(done.returnvalue).toEqual({ released: 0, repaired: 1 });
   expect(await workloadOf(app.container, agent.agent.id)).toEqual({ kept: 3, counted: 3 });
   const queue = await app.http.get(`/api/agents/${agent.agent.id}/queue`).set(lead.auth).expect(200);
   expect(queue.body.workload.open).toBe(3);

@@ -68,7 +68,8 @@ export function agentRoutes(agents: AgentsService): AnyRoute[] {
     defineRoute({
       method: 'delete',
       path: '/api/agents/:id',
-      summary: 'Deactivate an agent (history is kept)',
+      summary:
+        'Deactivate an agent (history is kept); their unsolved tickets go back to the unassigned queue',
       tags,
       roles: Roles.admins,
       params: IdParams,
@@ -77,8 +78,8 @@ export function agentRoutes(agents: AgentsService): AnyRoute[] {
         { status: 404, description: 'Not found' },
         { status: 409, description: 'Would remove the last admin' },
       ],
-      handler: async ({ params }) => {
-        await agents.deactivate(params.id);
+      handler: async ({ params, actor }) => {
+        await agents.deactivate(params.id, actor.id);
         return { status: 204 };
       },
     }),

@@ -86,6 +86,8 @@ export class AgentsService {
       await this.sessions.revokeAllForAgent(id);
     }
     this.events.publish('agent.updated', { agentId: id });
+    if (current.active && !updated.active)
+      this.events.publish('agent.deactivated', { agentId: id, actorId: actor.id });
     if (updated.status !== current.status) {
       this.events.publish('agent.status_changed', {
         agentId: id,
@@ -96,13 +98,17 @@ export class AgentsService {
     return updated;
   }
 
-  /** Deactivation keeps the agent's history; it ends their sessions and takes them off routing. */
-  async deactivate(id: string): Promise<void> {
+  /**
+   * Deactivation keeps the agent's history; it ends their sessions, takes them off routing and
+   * (through `agent.deactivated`) hands their unsolved tickets back to the unassigned queue.
+   */
+  async deactivate(id: string, actorId: string | null = null): Promise<void> {
     const current = await this.get(id);
     if (current.role === 'admin' && current.active) await this.assertNotLastAdmin();
     await this.repo.update(id, { active: false, status: 'offline', acceptsNew: false });
     await this.sessions.revokeAllForAgent(id);
     this.events.publish('agent.updated', { agentId: id });
+    if (current.active) this.events.publish('agent.deactivated', { agentId: id, actorId });
     if (current.status !== 'offline') {
       this.events.publish('agent.status_changed', {
         agentId: id,

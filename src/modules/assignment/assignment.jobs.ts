@@ -60,7 +60,12 @@ export function assignmentJobs(
     'assignment.backlog': async () =>
       auto ? trigger.drain(() => service.runBacklog(backlogBatch)) : skipped,
     'assignment.sweep': async () => (auto ? service.runBacklog(backlogBatch) : skipped),
-    'assignment.repair-workload': async () => service.repairWorkload(),
+    'assignment.release-agent': async ({ agentId, actorId }) => service.releaseInactive(agentId, actorId),
+    // Also releases what a lost release job left with deactivated agents.
+    'assignment.repair-workload': async () => ({
+      ...(await service.releaseInactive(null)),
+      ...(await service.repairWorkload()),
+    }),
   };
   const schedules: ScheduledJob[] = [
     { name: 'assignment.repair-workload', payload: {}, repeat: { every: repairMinutes * 60_000 } },

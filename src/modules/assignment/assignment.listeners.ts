@@ -34,4 +34,14 @@ export function registerAssignmentListeners(
   events.on('agent.updated', () => backlog.kick());
 }
 
+/**
+ * Whether routing is automatic or not, a deactivated agent's unsolved tickets go back to the
+ * unassigned queue (a durable job; the periodic workload repair catches a lost one).
+ */
+export function registerReleaseListener(events: EventBus, queues: QueueService): void {
+  events.on('agent.deactivated', async ({ agentId, actorId }) => {
+    await queues.add('assignment.release-agent', { agentId, actorId });
+  });
+}
+
 const counts = (status: string) => (openStatuses as readonly string[]).includes(status);

@@ -339,6 +339,33 @@ export class AssignmentRepository {
   }
 
   /** Agent ids in id order, a page at a time (for the workload repair). */
+  /**
+   * Unsolved tickets (new, open, pending, on hold) held by deactivated agents, or by this one
+   * if it is deactivated, in id order after `afterId`.
+   */
+  async ticketsHeldByInactive(
+    agentId: string | null,
+    afterId: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT t.id FROM tickets t JOIN agents a ON a.id = t.assignee_id
+        WHERE NOT a.active AND ($1::uuid IS NULL OR a.id = $1::uuid)
+          AND t.deleted_at IS NULL AND t.status NOT IN ('solved','closed')
+          AND ($2::uuid IS NULL OR t.id > $2::uuid)
+        ORDER BY t.id LIMIT $3`,
+      [agentId, afterId, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async isActive(tx: EntityManager, agentId: string): Promise<boolean> {
+    const rows: Array<{ active: boolean }> = await tx.query(`SELECT active FROM agents WHERE id = $1`, [
+      agentId,
+    ]);
+    return rows[0]?.active ?? false;
+  }
+
   async agentIdsAfter(afterId: string | null, limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.db.query(
       `SELECT id FROM agents WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,

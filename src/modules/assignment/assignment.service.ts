@@ -308,21 +308,28 @@ export class AssignmentService {
         transferReason: 'previous agent unavailable',
       });
       if (routed) return { result: 'assigned' as const, publish: routed.publish };
-      await this.repo.endAsTransferred(tx, ticketId, null, null, 'previous agent unavailable');
-      const updated = await this.ticketsRepo.update(tx, ticketId, { assigneeId: null });
-      await this.hooks.afterUpdate(tx, ticket, updated);
-      const pub: Publish[] = [
-        () =>
-          this.events.publish('ticket.updated', {
-            ticketId,
-            changes: { assigneeId: [previous, null] },
-            actorId: null,
-          }),
-      ];
-      return { result: 'nobody' as const, publish: pub };
+      const unassigned = await this.unassign(tx, ticket, previous, null, 'previous agent unavailable');
+      return { result: 'nobody' as const, publish: [unassigned] };
     });
     publish.forEach((p) => p());
     return result;
+  }
+
+  /**
+   * Hands the unsolved tickets of a deactivated agent (or, with null, of every deactivated
+   * agent) back to the unassigned queue; their `ticket.updated` events kick the backlog when
+   * routing is automatic. One short transaction per ticket that locks the ticket only, as every
+   * assignment does first. A ticket whose agent was reactivated meanwhile stays with them.
+   */
+  async releaseInactive(agentId: string | null, actorId: string | null = null): Promise<{ released: number }> {
+    let released = 0;
+    let after: string | null = null;
+    for (;;) {
+      const ids = await this.repo.ticketsHeldByInactive(agentId, after, 100);
+      if (ids.length === 0) return { released };
+      for (const id of ids) if (await this.releaseOne(id, actorId)) released++;
+      after = ids[ids.length - 1] ?? null;
+    }
   }
 
   /** Recomputes every agent's open-ticket count; returns how many had drifted. */
@@ -360,6 +367,37 @@ export class AssignmentService {
   }
 
   // --- internals ------------------------------------------------------------------------------
+
+  private async releaseOne(ticketId: string, actorId: string | null): Promise<boolean> {
+    const publish = await this.db.transaction(async (tx) => {
+      const ticket = await this.ticketsRepo.lock(tx, ticketId);
+      const holder = ticket?.assigneeId;
+      if (!ticket || !holder || ticket.status === 'solved' || ticket.status === 'closed') return null;
+      if (await this.repo.isActive(tx, holder)) return null;
+      return this.unassign(tx, ticket, holder, actorId, 'agent deactivated');
+    });
+    publish?.();
+    return publish !== null;
+  }
+
+  /** Ends the live assignment as transferred to nobody and clears the assignee. */
+  private async unassign(
+    tx: EntityManager,
+    ticket: TicketEntity,
+    previous: string,
+    actorId: string | null,
+    reason: string,
+  ): Promise<Publish> {
+    await this.repo.endAsTransferred(tx, ticket.id, actorId, null, reason);
+    const updated = await this.ticketsRepo.update(tx, ticket.id, { assigneeId: null });
+    await this.hooks.afterUpdate(tx, ticket, updated);
+    return () =>
+      this.events.publish('ticket.updated', {
+        ticketId: ticket.id,
+        changes: { assigneeId: [previous, null] },
+        actorId,
+      });
+  }
 
   private async lockTicket(tx: EntityManager, id: string): Promise<TicketEntity> {
     const ticket = await this.ticketsRepo.lock(tx, id);

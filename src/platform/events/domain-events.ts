@@ -30,6 +30,8 @@ export interface DomainEventMap {
   'message.updated': { ticketId: string; messageId: string; internal: boolean; deleted: boolean };
   'agent.status_changed': { agentId: string; status: AgentStatus; previous: AgentStatus };
   'agent.updated': { agentId: string };
+  /** The agent can no longer work tickets; their unsolved ones are released by a job. */
+  'agent.deactivated': { agentId: string; actorId: string | null };
   'customer.created': { customerId: string };
   'customer.updated': { customerId: string };
   /** The customer's personal data was erased (GDPR redaction): caches must forget them too. */

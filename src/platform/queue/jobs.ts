@@ -18,6 +18,7 @@ export const queueJobs = {
     'assignment.backlog',
     'assignment.sweep',
     'assignment.repair-workload',
+    'assignment.release-agent',
   ],
   intelligence: [
     'intelligence.categorize-ticket',
@@ -54,6 +55,8 @@ export interface JobPayloads {
   'assignment.backlog': Record<string, never>;
   'assignment.sweep': Record<string, never>;
   'assignment.repair-workload': Record<string, never>;
+  // A deactivated agent's unsolved tickets go back to the unassigned queue.
+  'assignment.release-agent': { agentId: string; actorId: string | null };
   'intelligence.categorize-ticket': { ticketId: string };
   'intelligence.refresh-profile': { customerId: string };
   'intelligence.retrain-categorizer': Record<string, never>;
