@@ -30,7 +30,10 @@ import { TicketsService } from './modules/tickets/tickets.service';
 import { jobRoutes } from './modules/jobs/jobs.routes';
 import { AssignmentRepository } from './modules/assignment/assignment.repository';
 import { assignmentJobs, BacklogTrigger } from './modules/assignment/assignment.jobs';
-import { registerAssignmentListeners, registerReleaseListener } from './modules/assignment/assignment.listeners';
+import {
+  registerAssignmentListeners,
+  registerReleaseListener,
+} from './modules/assignment/assignment.listeners';
 import { assignmentRoutes } from './modules/assignment/assignment.routes';
 import { AssignmentService } from './modules/assignment/assignment.service';
 import { JobsService } from './modules/jobs/jobs.service';

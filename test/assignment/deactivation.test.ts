@@ -14,7 +14,8 @@ afterEach(async () => {
   await app.stop();
 });
 
-const read = async (id: string) => (await app.http.get(`/api/tickets/${id}`).set(admin.auth).expect(200)).body;
+const read = async (id: string) =>
+  (await app.http.get(`/api/tickets/${id}`).set(admin.auth).expect(200)).body;
 const history = async (id: string) =>
   (await app.http.get(`/api/tickets/${id}/assignments`).set(admin.auth).expect(200)).body.data;
 const assigneeBecomes = (id: string, agentId: string | null) =>

@@ -321,7 +321,10 @@ export class AssignmentService {
    * routing is automatic. One short transaction per ticket that locks the ticket only, as every
    * assignment does first. A ticket whose agent was reactivated meanwhile stays with them.
    */
-  async releaseInactive(agentId: string | null, actorId: string | null = null): Promise<{ released: number }> {
+  async releaseInactive(
+    agentId: string | null,
+    actorId: string | null = null,
+  ): Promise<{ released: number }> {
     let released = 0;
     let after: string | null = null;
     for (;;) {
