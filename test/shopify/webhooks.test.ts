@@ -202,6 +202,63 @@ describe('recovery', () => {
   });
 });
 
+describe('a delivery whose processing fails', () => {
+  const statusOf = async (ids: string[]) => {
+    const rows: Array<{ webhook_id: string; status: string; outcome: string | null }> =
+      await app.container.db.query(
+        `SELECT webhook_id, status, outcome FROM shopify_webhook_deliveries WHERE webhook_id = ANY($1)`,
+        [ids],
+      );
+    return Object.fromEntries(rows.map((r) => [r.webhook_id, { status: r.status, outcome: r.outcome }]));
+  };
+
+  test('when one delivery of a job fails, then its neighbours are finished, it stays received for the retry, and the last attempt records it as failed', async () => {
+    // A real database failure for one shopper only (a trigger in this test's own database).
+    await app.container.db.query(`
+      CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.name LIKE 'Doomed %' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_doomed BEFORE INSERT OR UPDATE ON customers
+        FOR EACH ROW EXECUTE FUNCTION refuse_doomed();`);
+    try {
+      const shoppers = [
+        fake.addCustomer({ first_name: 'Fine' }),
+        fake.addCustomer({ first_name: 'Doomed' }),
+        fake.addCustomer({ first_name: 'Fine' }),
+      ];
+      const ids = shoppers.map((_, i) => `failing-batch-${Date.now()}-${i}`);
+      for (const [i, shopper] of shoppers.entries()) {
+        await app.container.db.query(
+          `INSERT INTO shopify_webhook_deliveries (webhook_id, topic, shop_domain, payload)
+           VALUES ($1, 'customers/create', $2, $3::jsonb)`,
+          [ids[i], fake.shop, JSON.stringify(shopper)],
+        );
+      }
+      const webhooks = app.container.services.shopify.webhooks;
+      const [fine1, doomed, fine2] = ids as [string, string, string];
+
+      await expect(webhooks.processBatch(ids, false)).rejects.toThrow('1 of 3 deliveries failed');
+      expect(await statusOf(ids)).toEqual({
+        [fine1]: { status: 'processed', outcome: expect.stringMatching(/^created /) },
+        [doomed]: { status: 'received', outcome: null },
+        [fine2]: { status: 'processed', outcome: expect.stringMatching(/^created /) },
+      });
+
+      await expect(webhooks.processBatch(ids, true)).rejects.toThrow('1 of 3 deliveries failed');
+      expect((await statusOf([doomed]))[doomed]).toEqual({
+        status: 'failed',
+        outcome: expect.stringContaining('gave up: refused for the test'),
+      });
+      await expect(webhooks.processBatch(ids, false)).resolves.toEqual({
+        processed: 0,
+        failed: 0,
+        skipped: 3,
+      });
+    } finally {
+      await app.container.db.query(`DROP TRIGGER refuse_doomed ON customers; DROP FUNCTION refuse_doomed()`);
+    }
+  });
+});
+
 describe('a queue that refuses the job', () => {
   test('when the queue refuses, then the delivery is still acknowledged and kept received, and a repeat queues it again', async () => {
     const repo = new ShopifyRepository(app.container.db);

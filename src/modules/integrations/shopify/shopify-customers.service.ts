@@ -66,7 +66,7 @@ export class ShopifyCustomersService {
       ...(email ? [lockKeys.email(email)] : []),
     ]);
 
-    const tomb = await this.repo.tombstone(tx, shop, c.id);
+    const { tombstone: tomb, linked } = await this.repo.shopperState(tx, shop, c.id);
     if (tomb && (tomb.reason === 'deleted' || c.updated_at <= tomb.at)) return { outcome: 'tombstoned' };
 
     const fields: CustomerFields = {
@@ -78,7 +78,6 @@ export class ShopifyCustomersService {
       shopifyUpdatedAt: c.updated_at,
     };
 
-    const linked = await this.repo.customerByShopifyId(tx, c.id);
     if (linked) {
       // Strictly older only: Shopify's timestamps have one-second resolution, so an equal one may
       // be a second change made in the same second, and reconciliation must be able to repair it.

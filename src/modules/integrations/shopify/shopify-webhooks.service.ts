@@ -5,7 +5,7 @@ import { UnauthorizedError, UnavailableError, ValidationError } from '../../../p
 import type { Logger } from '../../../platform/logging/logger';
 import type { DeliveryRecorder } from './delivery-recorder';
 import type { ShopifySettings } from './shopify.config';
-import type { ShopifyRepository } from './shopify.repository';
+import type { DeliveryRow, FinishedDelivery, ShopifyRepository } from './shopify.repository';
 import {
   CustomersRedactPayload,
   DataRequestPayload,
@@ -131,8 +131,10 @@ export class ShopifyWebhooksService {
   }
 
   /**
-   * The `shopify.webhooks` job: applies a batch of recorded deliveries, a few at a time. When
-   * some fail, the job fails and is retried; the deliveries already done are skipped then.
+   * The `shopify.webhooks` job: applies a batch of recorded deliveries, a few at a time. The
+   * batch is read in one statement and its outcomes written in one (a crash in between
+   * re-applies some deliveries on the retry, which every effect allows). When some fail, the
+   * job fails and is retried; the deliveries already done are skipped then.
    */
   async processBatch(
     webhookIds: string[],
@@ -140,20 +142,32 @@ export class ShopifyWebhooksService {
   ): Promise<{ processed: number; failed: number; skipped: number }> {
     const counts = { processed: 0, failed: 0, skipped: 0 };
     const errors: Array<{ webhookId: string; err: unknown }> = [];
+    const finished: FinishedDelivery[] = [];
+    const recorded = await this.repo.deliveries(webhookIds);
     const queue = [...webhookIds];
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const delivery = recorded.get(id);
+        if (!delivery || delivery.status !== 'received') {
+          counts.skipped++;
+          continue;
+        }
         try {
-          const { status } = await this.process(id, lastAttempt);
-          if (status === 'processed') counts.processed++;
-          else if (status === 'failed') counts.failed++;
-          else counts.skipped++;
+          const done = await this.process(delivery);
+          finished.push(done);
+          counts[done.status === 'processed' ? 'processed' : 'failed']++;
         } catch (err) {
           errors.push({ webhookId: id, err });
+          if (lastAttempt)
+            finished.push({ webhookId: id, status: 'failed', outcome: `gave up: ${(err as Error).message}` });
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(batchConcurrency, webhookIds.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(batchConcurrency, webhookIds.length) }, worker));
+    } finally {
+      await this.repo.finishDeliveries(finished);
+    }
     for (const outcome of ['processed', 'failed', 'skipped'] as const) {
       if (counts[outcome] > 0) this.counters.processed(outcome, counts[outcome]);
     }
@@ -166,29 +180,22 @@ export class ShopifyWebhooksService {
   }
 
   /**
-   * Applies one recorded delivery. Safe to run twice (every effect is idempotent) and
-   * in any order (older `updated_at` never wins). Unusable payloads are marked failed, not retried.
+   * Applies one recorded delivery. Safe to run twice (every effect is idempotent) and in any
+   * order (older `updated_at` never wins). An unusable payload is an outcome (failed, never
+   * retried); any other error is thrown for the job to retry.
    */
-  async process(webhookId: string, lastAttempt: boolean): Promise<{ status: string; outcome: string }> {
-    const delivery = await this.repo.delivery(webhookId);
-    if (!delivery) return { status: 'missing', outcome: 'no such delivery' };
-    if (delivery.status !== 'received') return { status: delivery.status, outcome: 'already handled' };
-    const shop = delivery.shop_domain;
+  private async process(delivery: DeliveryRow): Promise<FinishedDelivery> {
+    const webhookId = delivery.webhook_id;
     try {
-      const outcome = await this.apply(delivery.topic, shop, webhookId, delivery.payload);
-      await this.finish(webhookId, 'processed', outcome);
-      return { status: 'processed', outcome };
+      const outcome = await this.apply(delivery.topic, delivery.shop_domain, webhookId, delivery.payload);
+      return { webhookId, status: 'processed', outcome };
     } catch (err) {
-      if (err instanceof UnusableDelivery) {
-        this.logger.warn(
-          { webhookId, topic: delivery.topic, reason: err.message },
-          'unusable shopify delivery',
-        );
-        await this.finish(webhookId, 'failed', err.message);
-        return { status: 'failed', outcome: err.message };
-      }
-      if (lastAttempt) await this.finish(webhookId, 'failed', `gave up: ${(err as Error).message}`);
-      throw err;
+      if (!(err instanceof UnusableDelivery)) throw err;
+      this.logger.warn(
+        { webhookId, topic: delivery.topic, reason: err.message },
+        'unusable shopify delivery',
+      );
+      return { webhookId, status: 'failed', outcome: err.message };
     }
   }
 
@@ -227,10 +234,6 @@ export class ShopifyWebhooksService {
         if (topic.startsWith('orders/')) return this.orders.apply(shop, parse(ShopifyOrderPayload, payload));
         return 'ignored topic';
     }
-  }
-
-  private finish(webhookId: string, status: 'processed' | 'failed', outcome: string): Promise<void> {
-    return this.repo.finishDelivery(webhookId, status, outcome);
   }
 
   /** Re-enqueues deliveries whose job was lost (Redis flushed, enqueue failed after recording). */

@@ -21,12 +21,23 @@ export interface NewDelivery {
   payload: string;
 }
 
+export interface FinishedDelivery {
+  webhookId: string;
+  status: Exclude<DeliveryStatus, 'received'>;
+  outcome: string;
+}
+
 export interface DeliveryRow {
   webhook_id: string;
   topic: string;
   shop_domain: string;
   status: DeliveryStatus;
   payload: unknown;
+}
+
+export interface Tombstone {
+  reason: 'deleted' | 'redacted';
+  at: Date;
 }
 
 export interface LinkedCustomerRow {
@@ -145,10 +156,15 @@ export class ShopifyRepository {
   }
 
   /** Serialises work on the same keys across transactions and processes (released at commit). */
+  /**
+   * Takes these advisory locks in sorted order (every caller does, so two never wait on each
+   * other crosswise), in one statement: unnest yields the array in order and the locks are
+   * taken row by row as the function scan produces them.
+   */
   async lock(tx: EntityManager, keys: string[]): Promise<void> {
-    for (const key of [...new Set(keys)].sort()) {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
-    }
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, [
+      [...new Set(keys)].sort(),
+    ]);
   }
 
   // --- webhook deliveries ---------------------------------------------------------------------
@@ -201,25 +217,32 @@ export class ShopifyRepository {
     };
   }
 
-  async delivery(webhookId: string): Promise<DeliveryRow | null> {
+  /** The recorded deliveries among these ids (a job's batch), in one read. */
+  async deliveries(webhookIds: string[]): Promise<Map<string, DeliveryRow>> {
     const rows: DeliveryRow[] = await this.db.query(
-      `SELECT webhook_id, topic, shop_domain, status, payload FROM shopify_webhook_deliveries WHERE webhook_id = $1`,
-      [webhookId],
+      `SELECT webhook_id, topic, shop_domain, status, payload FROM shopify_webhook_deliveries
+        WHERE webhook_id = ANY($1::text[])`,
+      [webhookIds],
     );
-    return rows[0] ?? null;
+    return new Map(rows.map((r) => [r.webhook_id, r]));
   }
 
-  /** Marks a delivery done and drops its payload (it may hold personal data). */
-  async finishDelivery(
-    webhookId: string,
-    status: Exclude<DeliveryStatus, 'received'>,
-    outcome: string,
-  ): Promise<void> {
+  /**
+   * Marks deliveries done and drops their payloads (they may hold personal data), in one
+   * statement for a job's batch; a delivery another run finished already is left as it is.
+   */
+  async finishDeliveries(finished: FinishedDelivery[]): Promise<void> {
+    if (finished.length === 0) return;
     await this.db.query(
-      `UPDATE shopify_webhook_deliveries
-          SET status = $2, outcome = $3, processed_at = now(), payload = NULL
-        WHERE webhook_id = $1 AND status = 'received'`,
-      [webhookId, status, outcome.slice(0, 500)],
+      `UPDATE shopify_webhook_deliveries d
+          SET status = f.status, outcome = f.outcome, processed_at = now(), payload = NULL
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS f(webhook_id, status, outcome)
+        WHERE d.webhook_id = f.webhook_id AND d.status = 'received'`,
+      [
+        finished.map((f) => f.webhookId),
+        finished.map((f) => f.status),
+        finished.map((f) => f.outcome.slice(0, 500)),
+      ],
     );
   }
 
@@ -247,18 +270,6 @@ export class ShopifyRepository {
 
   // --- customers ------------------------------------------------------------------------------
 
-  async tombstone(
-    tx: EntityManager,
-    shop: string,
-    shopifyCustomerId: string,
-  ): Promise<{ reason: 'deleted' | 'redacted'; at: Date } | null> {
-    const rows: Array<{ reason: 'deleted' | 'redacted'; at: Date }> = await tx.query(
-      `SELECT reason, at FROM shopify_customer_tombstones WHERE shop = $1 AND shopify_customer_id = $2`,
-      [shop, shopifyCustomerId],
-    );
-    return rows[0] ?? null;
-  }
-
   async putTombstone(
     tx: EntityManager,
     shop: string,
@@ -275,13 +286,45 @@ export class ShopifyRepository {
     );
   }
 
-  async customerByShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<LinkedCustomerRow | null> {
-    const rows: LinkedCustomerRow[] = await tx.query(
-      `SELECT id, email, shopify_customer_id, shopify_updated_at FROM customers
-        WHERE shopify_customer_id = $1 FOR UPDATE`,
-      [shopifyCustomerId],
+  /**
+   * What applying a Shopify customer starts from, in one read: the shopper's tombstone, if any,
+   * and the customer linked to them, locked for the update that follows.
+   */
+  async shopperState(
+    tx: EntityManager,
+    shop: string,
+    shopifyCustomerId: string,
+  ): Promise<{ tombstone: Tombstone | null; linked: LinkedCustomerRow | null }> {
+    const rows: Array<
+      { tombstone_reason: Tombstone['reason'] | null; tombstone_at: Date | null } & {
+        [K in keyof LinkedCustomerRow]: LinkedCustomerRow[K] | null;
+      }
+    > = await tx.query(
+      `WITH linked AS (
+         SELECT id, email, shopify_customer_id, shopify_updated_at FROM customers
+          WHERE shopify_customer_id = $2 FOR UPDATE
+       )
+       SELECT t.reason AS tombstone_reason, t.at AS tombstone_at, l.*
+         FROM (VALUES (1)) AS one(x)
+         LEFT JOIN shopify_customer_tombstones t ON t.shop = $1 AND t.shopify_customer_id = $2
+         LEFT JOIN linked l ON true`,
+      [shop, shopifyCustomerId],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    return {
+      tombstone:
+        row?.tombstone_reason && row.tombstone_at
+          ? { reason: row.tombstone_reason, at: row.tombstone_at }
+          : null,
+      linked: row?.id
+        ? {
+            id: row.id,
+            email: row.email,
+            shopify_customer_id: row.shopify_customer_id,
+            shopify_updated_at: row.shopify_updated_at,
+          }
+        : null,
+    };
   }
 
   async customerByEmail(tx: EntityManager, email: string): Promise<LinkedCustomerRow | null> {
