@@ -39,12 +39,13 @@ ensure_deps() {
   local stamp=node_modules/.package-lock.json
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
     say "installing dependencies (npm ci)"
-    if ! npm ci --no-audit --no-fund --loglevel=error >/tmp/crm-npm-ci.log 2>&1; then
+    # --include=dev: building needs TypeScript even where NODE_ENV=production (the benchmarks).
+    if ! npm ci --include=dev --no-audit --no-fund --loglevel=error >/tmp/crm-npm-ci.log 2>&1; then
       # Some registry mirrors omit other platforms' optional packages (e.g. @swc/core-darwin-*)
       # from the lock file, which makes `npm ci` refuse it; a plain install of the locked tree works.
       if grep -q 'Missing: .* from lock file' /tmp/crm-npm-ci.log; then
         warn "npm ci refused the lock file (optional packages of other platforms missing); using npm install"
-        npm install --no-save --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
+        npm install --include=dev --no-save --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
       else
         grep -v 'Unknown user config' /tmp/crm-npm-ci.log >&2
       fi
