@@ -338,7 +338,6 @@ export class AssignmentRepository {
     ]);
   }
 
-  /** Agent ids in id order, a page at a time (for the workload repair). */
   /**
    * Unsolved tickets (new, open, pending, on hold) held by deactivated agents, or by this one
    * if it is deactivated, in id order after `afterId`.
@@ -366,6 +365,7 @@ export class AssignmentRepository {
     return rows[0]?.active ?? false;
   }
 
+  /** Agent ids in id order, a page at a time (for the workload repair). */
   async agentIdsAfter(afterId: string | null, limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.db.query(
       `SELECT id FROM agents WHERE ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,

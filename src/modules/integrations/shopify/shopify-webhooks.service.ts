@@ -144,7 +144,8 @@ export class ShopifyWebhooksService {
     const errors: Array<{ webhookId: string; err: unknown }> = [];
     const finished: FinishedDelivery[] = [];
     const recorded = await this.repo.deliveries(webhookIds);
-    const queue = [...webhookIds];
+    // A delivery listed twice is applied once (the second would read it as still received).
+    const queue = [...new Set(webhookIds)];
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         const delivery = recorded.get(id);

@@ -155,11 +155,11 @@ export class ShopifyRepository {
     return this.db.transaction(fn);
   }
 
-  /** Serialises work on the same keys across transactions and processes (released at commit). */
   /**
-   * Takes these advisory locks in sorted order (every caller does, so two never wait on each
-   * other crosswise), in one statement: unnest yields the array in order and the locks are
-   * taken row by row as the function scan produces them.
+   * Serialises work on the same keys across transactions and processes (released at commit).
+   * The locks are taken in sorted order (every caller's are, so two never wait on each other
+   * crosswise) by one statement: unnest yields the array in order and each lock is taken as the
+   * function scan produces its row.
    */
   async lock(tx: EntityManager, keys: string[]): Promise<void> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, [
