@@ -10,7 +10,9 @@
  * or everything in one go (own database, API + worker, fake settings): scripts/bench-shopify-webhooks
  *
  * Knobs (environment): BENCH_CONNECTIONS (200), BENCH_DURATION seconds (20), BENCH_WARMUP
- * seconds (3), BENCH_SHOPPERS distinct customers (2000), BENCH_REPEATS share of repeats (0.1).
+ * seconds (3), BENCH_SHOPPERS distinct customers (2000), BENCH_REPEATS share of repeats (0.1),
+ * BENCH_TOPIC (`customers/update`, or `orders/create`: new orders of those customers, each
+ * carrying its customer unchanged, as most order deliveries do).
  */
 import { fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -25,6 +27,12 @@ const duration = Number(process.env.BENCH_DURATION ?? 20);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const shoppers = Number(process.env.BENCH_SHOPPERS ?? 2000);
 const repeatShare = Number(process.env.BENCH_REPEATS ?? 0.1);
+const topic = process.env.BENCH_TOPIC ?? 'customers/update';
+if (topic !== 'customers/update' && topic !== 'orders/create') {
+  console.error(`BENCH_TOPIC must be customers/update or orders/create, not ${topic}`);
+  process.exit(2);
+}
+const receiver = topic === 'orders/create' ? 'orders' : 'customers';
 
 if (!secret) {
   console.error('SHOPIFY_WEBHOOK_SECRET is required (the secret the CRM under test verifies with)');
@@ -49,7 +57,7 @@ function nextDelivery(): Prepared {
   sequence++;
   const id = 8_000_000_000 + (sequence % shoppers);
   const updatedAt = new Date(start + sequence * 1000).toISOString();
-  const body = JSON.stringify({
+  const customer = {
     id,
     email: `bench-${id}@example.com`,
     first_name: 'Bench',
@@ -63,12 +71,31 @@ function nextDelivery(): Prepared {
     default_address: null,
     created_at: new Date(start).toISOString(),
     updated_at: updatedAt,
-  });
+  };
+  const body = JSON.stringify(
+    topic === 'orders/create'
+      ? {
+          id: 9_000_000_000 + sequence,
+          name: `#B${sequence}`,
+          email: customer.email,
+          created_at: updatedAt,
+          updated_at: updatedAt,
+          cancelled_at: null,
+          currency: 'USD',
+          total_price: '25.00',
+          financial_status: 'paid',
+          fulfillment_status: null,
+          // The customer as of the run's start: unchanged from one order to the next.
+          customer: { ...customer, updated_at: new Date(start).toISOString() },
+          line_items: [{ id: sequence, title: 'Blue mug', quantity: 1, price: '25.00' }],
+        }
+      : customer,
+  );
   const prepared: Prepared = {
     body,
     headers: {
       'content-type': 'application/json',
-      'x-shopify-topic': 'customers/update',
+      'x-shopify-topic': topic,
       'x-shopify-hmac-sha256': createHmac('sha256', key).update(body).digest('base64'),
       'x-shopify-shop-domain': shop,
       'x-shopify-api-version': '2025-10',
@@ -84,7 +111,7 @@ function nextDelivery(): Prepared {
 
 function run(seconds: number, baseUrl = url): Promise<autocannon.Result> {
   const opts: autocannon.Options = {
-    url: `${baseUrl}/api/shopify/webhooks/customers`,
+    url: `${baseUrl}/api/shopify/webhooks/${receiver}`,
     method: 'POST',
     connections,
     duration: seconds,
@@ -128,7 +155,7 @@ async function main(): Promise<void> {
   // The floor: a process that only checks the signature and answers, under the same load, so
   // the machine's limit is told apart from the cost of recording.
   const floor = await measureFloor(Math.max(3, Math.round(duration / 2)));
-  console.log(`measuring ${duration}s with ${connections} deliveries in flight against ${url} …`);
+  console.log(`measuring ${duration}s of ${topic} with ${connections} deliveries in flight against ${url} …`);
   const r = await run(duration);
   const lines = [
     `requests        ${r.requests.total} (${r['2xx']} acknowledged 2xx, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`,

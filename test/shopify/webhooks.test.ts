@@ -394,6 +394,41 @@ describe('orders', () => {
     expect(recent.find((o) => o.id === String(a.id))?.totalPrice).toBe('45.00');
   });
 
+  test('when orders carry their customer unchanged, then the customer is not rewritten; a changed one still updates it', async () => {
+    const shopper = fake.addCustomer({ first_name: 'Steady' });
+    await sender.deliver('customers/create', shopper);
+    await settle(app);
+    const rowOf = async () => {
+      const rows: Array<{ id: string; name: string; updated_at: Date }> = await app.container.db.query(
+        `SELECT id, name, updated_at FROM customers WHERE shopify_customer_id = $1`,
+        [String(shopper.id)],
+      );
+      if (!rows[0]) throw new Error('customer missing');
+      return rows[0];
+    };
+    const before = await rowOf();
+    const announced: string[] = [];
+    const stop = app.container.events.on('customer.updated', ({ customerId }) => {
+      announced.push(customerId);
+    });
+    try {
+      await sender.deliver('orders/create', fake.addOrder(shopper.id, { total_price: '10.00' }));
+      await sender.deliver('orders/create', fake.addOrder(shopper.id, { total_price: '20.00' }));
+      await settle(app);
+      expect(await rowOf()).toEqual(before);
+      expect(announced).not.toContain(before.id);
+
+      fake.updateCustomer(shopper.id, { first_name: 'Renamed' });
+      await sender.deliver('orders/create', fake.addOrder(shopper.id, { total_price: '30.00' }));
+      await settle(app);
+      expect((await rowOf()).name).toMatch(/^Renamed /);
+      expect(announced).toContain(before.id);
+    } finally {
+      stop();
+    }
+    expect(await summaryOf(before.id)).toMatchObject({ orderCount: 3, totalSpent: 60 });
+  });
+
   test('when an order arrives before its customer, then it counts once the customer exists', async () => {
     const shopper = fake.addCustomer();
     const order = fake.addOrder(shopper.id, { total_price: '12.00' });

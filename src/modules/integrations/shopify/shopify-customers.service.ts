@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../../platform/db/postgres-errors';
 import type { EventBus } from '../../../platform/events/event-bus';
 import type { Logger } from '../../../platform/logging/logger';
-import type { CustomerFields, ShopifyRepository } from './shopify.repository';
+import type { CustomerFields, HeldCustomerRow, ShopifyRepository } from './shopify.repository';
 import type { ShopifyCustomer } from './shopify.schemas';
 
 export type CustomerOutcome = 'created' | 'linked' | 'updated' | 'stale' | 'tombstoned';
@@ -20,6 +20,31 @@ function fullName(c: { first_name: string | null; last_name: string | null }): s
 }
 
 const emailPattern = /^[^\s@]+@[^\s@]+$/;
+
+/** What a Shopify customer writes to its CRM customer (an empty field keeps the CRM's value). */
+function fieldsOf(shop: string, c: ShopifyCustomer): CustomerFields {
+  return {
+    email: c.email && emailPattern.test(c.email) ? c.email.toLowerCase().slice(0, 320) : null,
+    name: fullName(c),
+    phone: c.phone ? c.phone.slice(0, 32) : null,
+    shopifyCustomerId: c.id,
+    shop,
+    shopifyUpdatedAt: c.updated_at,
+  };
+}
+
+/** Would applying these fields change nothing? (Not older than what is held, and no new values.) */
+function alreadyHeld(held: HeldCustomerRow, f: CustomerFields): boolean {
+  const same = <T>(incoming: T | null, stored: T | null) => incoming === null || incoming === stored;
+  return (
+    held.shopify_shop === f.shop &&
+    held.shopify_updated_at !== null &&
+    held.shopify_updated_at >= f.shopifyUpdatedAt &&
+    same(f.email, held.email) &&
+    same(f.name, held.name) &&
+    same(f.phone, held.phone)
+  );
+}
 
 /**
  * Shopify customers into CRM customers. One shopper is one customer: the row is found by its
@@ -53,6 +78,21 @@ export class ShopifyCustomersService {
     }
   }
 
+  /**
+   * `apply` for the customer an order carries. Most of a shopper's orders carry the customer
+   * exactly as we hold it: one unlocked read settles those, without a transaction or an event
+   * for a change that did not happen. (Skipping is safe: it writes nothing, and what is held only
+   * ever gets newer.)
+   */
+  async applyCarried(
+    shop: string,
+    c: ShopifyCustomer,
+  ): Promise<{ outcome: CustomerOutcome | 'unchanged'; customerId?: string }> {
+    const held = await this.repo.heldCustomer(c.id);
+    if (held && alreadyHeld(held, fieldsOf(shop, c))) return { outcome: 'unchanged', customerId: held.id };
+    return this.apply(shop, c);
+  }
+
   private async applyInTx(
     tx: EntityManager,
     shop: string,
@@ -60,7 +100,8 @@ export class ShopifyCustomersService {
   ): Promise<
     { outcome: 'created' | 'linked' | 'updated'; customerId: string } | { outcome: 'stale' | 'tombstoned' }
   > {
-    const email = c.email && emailPattern.test(c.email) ? c.email.toLowerCase().slice(0, 320) : null;
+    const fields = fieldsOf(shop, c);
+    const email = fields.email;
     await this.repo.lock(tx, [
       lockKeys.shopifyCustomer(shop, c.id),
       ...(email ? [lockKeys.email(email)] : []),
@@ -68,15 +109,6 @@ export class ShopifyCustomersService {
 
     const { tombstone: tomb, linked } = await this.repo.shopperState(tx, shop, c.id);
     if (tomb && (tomb.reason === 'deleted' || c.updated_at <= tomb.at)) return { outcome: 'tombstoned' };
-
-    const fields: CustomerFields = {
-      email,
-      name: fullName(c),
-      phone: c.phone ? c.phone.slice(0, 32) : null,
-      shopifyCustomerId: c.id,
-      shop,
-      shopifyUpdatedAt: c.updated_at,
-    };
 
     if (linked) {
       // Strictly older only: Shopify's timestamps have one-second resolution, so an equal one may

@@ -54,7 +54,11 @@ export class ShopifyOrdersService implements OrderSummarySource {
     // The order carries its customer: make sure the shopper exists (the staleness rule
     // protects newer customer data), so the order counts towards them at once.
     if (o.customer?.updated_at) {
-      await this.customers.apply(shop, { ...o.customer, updated_at: o.customer.updated_at, state: null });
+      await this.customers.applyCarried(shop, {
+        ...o.customer,
+        updated_at: o.customer.updated_at,
+        state: null,
+      });
     }
     const shopifyCustomerId = o.customer?.id ?? null;
     const outcome = await this.repo.transaction(async (tx): Promise<OrderOutcome> => {

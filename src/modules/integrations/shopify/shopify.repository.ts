@@ -47,6 +47,15 @@ export interface LinkedCustomerRow {
   shopify_updated_at: Date | null;
 }
 
+export interface HeldCustomerRow {
+  id: string;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  shopify_shop: string | null;
+  shopify_updated_at: Date | null;
+}
+
 export interface CustomerFields {
   email: string | null;
   name: string | null;
@@ -325,6 +334,16 @@ export class ShopifyRepository {
           }
         : null,
     };
+  }
+
+  /** The customer linked to this Shopify id as it is now (no lock: a read to skip no-op writes). */
+  async heldCustomer(shopifyCustomerId: string): Promise<HeldCustomerRow | null> {
+    const rows: HeldCustomerRow[] = await this.db.query(
+      `SELECT id, email, name, phone, shopify_shop, shopify_updated_at FROM customers
+        WHERE shopify_customer_id = $1`,
+      [shopifyCustomerId],
+    );
+    return rows[0] ?? null;
   }
 
   async customerByEmail(tx: EntityManager, email: string): Promise<LinkedCustomerRow | null> {
