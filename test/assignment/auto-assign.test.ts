@@ -1,7 +1,7 @@
 import type { CreateTicketInput } from '../../src/modules/tickets/tickets.schemas';
 import { createAgent, createCustomer, createTicket, type AgentWithToken } from '../factories';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { everyoneOffline, onlineAgent, recordEvents, setStatus } from './helpers';
+import { everyoneOffline, onlineAgent, recordEvents, setStatus, ticketsAssignedTo } from './helpers';
 
 let app: TestApp;
 let lead: AgentWithToken;
@@ -28,16 +28,7 @@ async function ticketFor(
 }
 
 /** Gives an agent `n` open tickets through the API. */
-async function load(agent: AgentWithToken, n: number) {
-  for (let i = 0; i < n; i += 1) {
-    const t = await createTicket(app.container);
-    await app.http
-      .post(`/api/tickets/${t.id}/assign`)
-      .set(lead.auth)
-      .send({ agentId: agent.agent.id })
-      .expect(200);
-  }
-}
+const load = (agent: AgentWithToken, n: number) => ticketsAssignedTo(app, agent.agent.id, lead.auth, n);
 
 describe('eligibility', () => {
   test('when nobody is eligible, then 409 and the ticket stays in the unassigned queue', async () => {

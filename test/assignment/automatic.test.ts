@@ -1,6 +1,6 @@
 import { createAgent, createTicket, type AgentWithToken } from '../factories';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { eventually, onlineAgent, recordEvents, setStatus, workloadOf } from './helpers';
+import { eventually, onlineAgent, recordEvents, setStatus, ticketsAssignedTo, workloadOf } from './helpers';
 
 let app: TestApp;
 let lead: AgentWithToken;
@@ -214,14 +214,7 @@ test('when the periodic sweep runs, then tickets no event announced are assigned
 test('when open-ticket counts drift, then the repair job recomputes them from the tickets', async () => {
   await start({ AUTO_ASSIGN: 'off' });
   const agent = await createAgent(app.container);
-  for (let i = 0; i < 3; i += 1) {
-    const t = await createTicket(app.container);
-    await app.http
-      .post(`/api/tickets/${t.id}/assign`)
-      .set(lead.auth)
-      .send({ agentId: agent.agent.id })
-      .expect(200);
-  }
+  await ticketsAssignedTo(app, agent.agent.id, lead.auth, 3);
   await app.container.db.query(`UPDATE agents SET open_tickets = 42 WHERE id = $1`, [agent.agent.id]);
 
   const job = await app.container.queues.add('assignment.repair-workload', {});

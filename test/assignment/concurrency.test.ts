@@ -1,6 +1,6 @@
 import { createAgent, createCustomer, createTicket, type AgentWithToken } from '../factories';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { everyoneOffline, onlineAgent, workloadOf } from './helpers';
+import { everyoneOffline, onlineAgent, ticketsAssignedTo, workloadOf } from './helpers';
 
 let a: TestApp;
 let b: TestApp;
@@ -23,19 +23,8 @@ beforeEach(async () => {
 const via = (i: number) => (i % 2 === 0 ? a : b).http;
 
 /** Gives an agent `n` new tickets by self-assignment; answers them. */
-async function holdTickets(member: AgentWithToken, n: number) {
-  const held = [];
-  for (let i = 0; i < n; i += 1) {
-    const t = await createTicket(a.container);
-    await a.http
-      .post(`/api/tickets/${t.id}/assign`)
-      .set(member.auth)
-      .send({ agentId: member.agent.id })
-      .expect(200);
-    held.push(t);
-  }
-  return held;
-}
+const holdTickets = (member: AgentWithToken, n: number) =>
+  ticketsAssignedTo(a, member.agent.id, member.auth, n);
 
 test('when 40 auto-assign requests race over two API instances, then no agent ever exceeds capacity', async () => {
   const agents = await Promise.all(

@@ -1,6 +1,6 @@
 import { createAgent, createTicket, type AgentWithToken } from '../factories';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { eventually, onlineAgent, workloadOf } from './helpers';
+import { eventually, onlineAgent, ticketsAssignedTo, workloadOf } from './helpers';
 
 let app: TestApp;
 let admin: AgentWithToken;
@@ -22,8 +22,8 @@ const assigneeBecomes = (id: string, agentId: string | null) =>
   eventually(async () => (await read(id)).assigneeId === agentId, { what: `ticket ${id} → ${agentId}` });
 
 async function ticketWith(agentId: string, status: 'open' | 'pending' | 'on_hold' | 'solved' = 'open') {
-  const ticket = await createTicket(app.container);
-  await app.http.post(`/api/tickets/${ticket.id}/assign`).set(admin.auth).send({ agentId }).expect(200);
+  const [ticket] = await ticketsAssignedTo(app, agentId, admin.auth);
+  if (!ticket) throw new Error('no ticket');
   if (status !== 'open')
     await app.http.patch(`/api/tickets/${ticket.id}`).set(admin.auth).send({ status }).expect(200);
   return ticket;

@@ -2,7 +2,9 @@ import type { Container } from '../../src/container';
 import type { CreateAgentInput } from '../../src/modules/agents/agents.schemas';
 import type { DomainEventMap, DomainEventType } from '../../src/platform/events/domain-events';
 import type { Actor } from '../../src/platform/security/actor';
-import { createAgent, type AgentWithToken } from '../factories';
+import type { TicketEntity } from '../../src/modules/tickets/ticket.entity';
+import { createAgent, createTicket, type AgentWithToken } from '../factories';
+import type { TestApp } from '../setup/test-app';
 
 const system: Actor = { id: '00000000-0000-4000-8000-000000000000', role: 'admin', sessionId: 'test' };
 
@@ -69,4 +71,20 @@ export async function workloadOf(c: Container, agentId: string): Promise<{ kept:
   const row = rows[0];
   if (!row) throw new Error('no such agent');
   return row;
+}
+
+/** Creates `n` tickets and assigns each to `agentId` through the API, as the holder of `auth`. */
+export async function ticketsAssignedTo(
+  app: TestApp,
+  agentId: string,
+  auth: Record<string, string>,
+  n = 1,
+): Promise<TicketEntity[]> {
+  const tickets: TicketEntity[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const t = await createTicket(app.container);
+    await app.http.post(`/api/tickets/${t.id}/assign`).set(auth).send({ agentId }).expect(200);
+    tickets.push(t);
+  }
+  return tickets;
 }

@@ -1,26 +1,21 @@
 import { createAgent, createCustomer, createTicket } from '../factories';
-import { FakeShopify, type FakeCustomer } from '../fakes/shopify/fake-shopify';
+import type { FakeCustomer, FakeShopify } from '../fakes/shopify/fake-shopify';
 import type { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
 import type { TestApp } from '../setup/test-app';
-import { customersWhere, senderFor, settle, startShopifyApp } from './helpers';
+import { customersWhere, settle, startShopifyFixture, type ShopifyFixture } from './helpers';
 
 let fake: FakeShopify;
 let app: TestApp;
 let sender: ShopifyWebhookSender;
 let admin: { Authorization: string };
 
+let fixture: ShopifyFixture;
+
 beforeAll(async () => {
-  fake = new FakeShopify();
-  await fake.start();
-  app = await startShopifyApp(fake);
-  app.startWorker();
-  sender = senderFor(app, fake);
+  ({ fake, app, sender } = fixture = await startShopifyFixture());
   admin = (await createAgent(app.container, { role: 'admin' })).auth;
 });
-afterAll(async () => {
-  await app.stop();
-  await fake.stop();
-});
+afterAll(() => fixture.stop());
 
 /** A shopper known to the CRM with a conversation: their words, an agent's reply, a note. */
 async function shopperWithConversation(word: string) {

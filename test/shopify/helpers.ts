@@ -24,8 +24,35 @@ export async function startShopifyApp(
   return startTestApp({ env: shopifyEnv(fake, opts.env), share: opts.share });
 }
 
-export function senderFor(app: TestApp, fake: FakeShopify): ShopifyWebhookSender {
+function senderFor(app: TestApp, fake: FakeShopify): ShopifyWebhookSender {
   return new ShopifyWebhookSender({ baseUrl: app.url, secret: webhookSecret, shopDomain: fake.shop });
+}
+
+export interface ShopifyFixture {
+  fake: FakeShopify;
+  app: TestApp;
+  /** Signs deliveries as the fake store does. */
+  sender: ShopifyWebhookSender;
+  stop(): Promise<void>;
+}
+
+/** A running fake store and an app configured for it (with its worker unless told otherwise). */
+export async function startShopifyFixture(
+  opts: { env?: NodeJS.ProcessEnv; worker?: boolean } = {},
+): Promise<ShopifyFixture> {
+  const fake = new FakeShopify();
+  await fake.start();
+  const app = await startShopifyApp(fake, { env: opts.env });
+  if (opts.worker ?? true) app.startWorker();
+  return {
+    fake,
+    app,
+    sender: senderFor(app, fake),
+    stop: async () => {
+      await app.stop();
+      await fake.stop();
+    },
+  };
 }
 
 export async function waitFor<T>(

@@ -1,26 +1,22 @@
 import { createAgent, createCustomer } from '../factories';
-import { FakeShopify, shopifyTime } from '../fakes/shopify/fake-shopify';
+import { shopifyTime, type FakeShopify } from '../fakes/shopify/fake-shopify';
 import type { TestApp } from '../setup/test-app';
-import { customersWhere, senderFor, settle, startShopifyApp } from './helpers';
+import { customersWhere, settle, startShopifyFixture, type ShopifyFixture } from './helpers';
 
 let fake: FakeShopify;
 let app: TestApp;
 let viewer: { Authorization: string };
 
 // Freshness shortened to one second so the test can outlive it.
+let fixture: ShopifyFixture;
+
 beforeAll(async () => {
-  fake = new FakeShopify();
-  await fake.start();
-  app = await startShopifyApp(fake, {
+  ({ fake, app } = fixture = await startShopifyFixture({
     env: { SHOPIFY_ORDERS_CACHE_SECONDS: '1', SHOPIFY_ORDERS_TIMEOUT_MS: '300' },
-  });
-  app.startWorker();
+  }));
   viewer = (await createAgent(app.container, { role: 'viewer' })).auth;
 });
-afterAll(async () => {
-  await app.stop();
-  await fake.stop();
-});
+afterAll(() => fixture.stop());
 afterEach(() => fake.clearFaults());
 
 async function linkedShopper(orders: number) {
@@ -28,7 +24,7 @@ async function linkedShopper(orders: number) {
   const made = Array.from({ length: orders }, (_, i) =>
     fake.addOrder(shopper.id, { total_price: `${10 + i}.00` }),
   );
-  await senderFor(app, fake).deliver('customers/create', shopper);
+  await fixture.sender.deliver('customers/create', shopper);
   await settle(app);
   const [row] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
   if (!row) throw new Error('not linked');

@@ -1,25 +1,23 @@
-import { FakeShopify } from '../fakes/shopify/fake-shopify';
+import type { FakeShopify } from '../fakes/shopify/fake-shopify';
 import type { Delivery, ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
 import type { TestApp } from '../setup/test-app';
-import { senderFor, startShopifyApp } from './helpers';
+import { startShopifyFixture, type ShopifyFixture } from './helpers';
 
 // Webhook receivers are served by the webhook lane (node:http, no express) on their canonical
 // path, and by the express router on any other spelling. These tests hold the lane to the
 // express path's contract. The worker is not started: only what the request path does matters.
+let fixture: ShopifyFixture;
 let fake: FakeShopify;
 let app: TestApp;
 let sender: ShopifyWebhookSender;
 
 beforeAll(async () => {
-  fake = new FakeShopify();
-  await fake.start();
-  app = await startShopifyApp(fake, { env: { BODY_LIMIT: '2kb' } });
-  sender = senderFor(app, fake);
+  ({ fake, app, sender } = fixture = await startShopifyFixture({
+    env: { BODY_LIMIT: '2kb' },
+    worker: false,
+  }));
 });
-afterAll(async () => {
-  await app.stop();
-  await fake.stop();
-});
+afterAll(() => fixture.stop());
 
 const canonical = '/api/shopify/webhooks/customers';
 // Express matches paths case-insensitively and with a trailing slash; the lane only the exact one.

@@ -1,26 +1,20 @@
 import { createAgent, createCustomer, createTicket } from '../factories';
-import { FakeShopify, shopifyTime } from '../fakes/shopify/fake-shopify';
+import { shopifyTime, type FakeShopify } from '../fakes/shopify/fake-shopify';
 import type { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
 import type { TestApp } from '../setup/test-app';
 import { DeliveryRecorder } from '../../src/modules/integrations/shopify/delivery-recorder';
 import { ShopifyRepository } from '../../src/modules/integrations/shopify/shopify.repository';
-import { customersWhere, senderFor, settle, startShopifyApp, waitFor } from './helpers';
+import { customersWhere, settle, startShopifyFixture, waitFor, type ShopifyFixture } from './helpers';
 
+let fixture: ShopifyFixture;
 let fake: FakeShopify;
 let app: TestApp;
 let sender: ShopifyWebhookSender;
 
 beforeAll(async () => {
-  fake = new FakeShopify();
-  await fake.start();
-  app = await startShopifyApp(fake);
-  app.startWorker();
-  sender = senderFor(app, fake);
+  ({ fake, app, sender } = fixture = await startShopifyFixture());
 });
-afterAll(async () => {
-  await app.stop();
-  await fake.stop();
-});
+afterAll(() => fixture.stop());
 
 const deliveryCount = async (webhookId: string): Promise<number> => {
   const rows: Array<{ n: number }> = await app.container.db.query(
