@@ -451,3 +451,37 @@ describe('orders', () => {
     expect(await summaryOf(customer.id)).toMatchObject({ orderCount: 1, totalSpent: 5 });
   });
 });
+
+describe('two jobs finishing the same deliveries', () => {
+  test('when two jobs finish overlapping deliveries in opposite orders at once, then neither deadlocks and every delivery ends processed', async () => {
+    // A repeat of a delivery still unprocessed is queued again, so two jobs can hold the same
+    // ids; each lists its finished deliveries in the order they completed.
+    const repo = new ShopifyRepository(app.container.db);
+    const ids = Array.from({ length: 200 }, (_, i) => `overlap-${Date.now()}-${String(i).padStart(3, '0')}`);
+    await repo.recordDeliveries(
+      ids.map((webhookId) => ({
+        webhookId,
+        topic: 'customers/update',
+        shopDomain: fake.shop,
+        eventId: null,
+        apiVersion: null,
+        triggeredAt: null,
+        payload: '{}',
+      })),
+    );
+    const finish = (order: string[], job: string) =>
+      repo.finishDeliveries(order.map((webhookId) => ({ webhookId, status: 'processed', outcome: job })));
+    for (let round = 0; round < 5; round++) {
+      await app.container.db.query(
+        `UPDATE shopify_webhook_deliveries SET status = 'received', outcome = NULL WHERE webhook_id = ANY($1)`,
+        [ids],
+      );
+      await expect(Promise.all([finish(ids, 'a'), finish([...ids].reverse(), 'b')])).resolves.toBeDefined();
+      const rows: Array<{ status: string; n: number }> = await app.container.db.query(
+        `SELECT status, count(*)::int AS n FROM shopify_webhook_deliveries WHERE webhook_id = ANY($1) GROUP BY status`,
+        [ids],
+      );
+      expect(rows).toEqual([{ status: 'processed', n: ids.length }]);
+    }
+  });
+});

@@ -239,14 +239,24 @@ export class ShopifyRepository {
   /**
    * Marks deliveries done and drops their payloads (they may hold personal data), in one
    * statement for a job's batch; a delivery another run finished already is left as it is.
+   * Two jobs can hold the same deliveries (a repeat of an unprocessed delivery is queued again),
+   * so the rows are locked in webhook-id order first: updated in whatever order the join
+   * produced, two such statements deadlocked under a storm.
    */
   async finishDeliveries(finished: FinishedDelivery[]): Promise<void> {
     if (finished.length === 0) return;
     await this.db.query(
-      `UPDATE shopify_webhook_deliveries d
+      `WITH locked AS MATERIALIZED (
+         SELECT webhook_id FROM shopify_webhook_deliveries
+          WHERE webhook_id = ANY($1::text[]) AND status = 'received'
+          ORDER BY webhook_id
+            FOR UPDATE
+       )
+       UPDATE shopify_webhook_deliveries d
           SET status = f.status, outcome = f.outcome, processed_at = now(), payload = NULL
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS f(webhook_id, status, outcome)
-        WHERE d.webhook_id = f.webhook_id AND d.status = 'received'`,
+         FROM locked
+         JOIN unnest($1::text[], $2::text[], $3::text[]) AS f(webhook_id, status, outcome) USING (webhook_id)
+        WHERE d.webhook_id = locked.webhook_id AND d.status = 'received'`,
       [
         finished.map((f) => f.webhookId),
         finished.map((f) => f.status),
