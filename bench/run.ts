@@ -22,7 +22,8 @@ const usage = `Usage: npm run bench -- [options]
   --pid PID          with --url: the API's pid, for its peak RSS
   --no-baseline      skip the bare node:http + pg baseline
   --cpu-prof DIR     start the API with --cpu-prof, profiles written to DIR on exit
-  --node-flags "F"   extra node flags for the API, e.g. "--max-semi-space-size=8"
+  --node-flags="F"   extra node flags for the API, after its own, e.g. --node-flags="--max-semi-space-size=16"
+                     (with "=": a separate value starting with -- is read as the next option)
   --keep-writes      keep the tickets and messages the write scenarios made
   --json FILE        also write the results as JSON
 Environment: BENCH_DATABASE_URL (default ${defaultBenchDatabaseUrl}), BENCH_REDIS_URL

@@ -12,6 +12,7 @@ import { isValidShopifySignature } from '../src/modules/integrations/shopify/web
 
 const secret = createSecretKey(Buffer.from(process.env.SHOPIFY_WEBHOOK_SECRET ?? '', 'utf8'));
 const ack = Buffer.from(JSON.stringify({ received: true, duplicate: false, ignored: false }));
+const rejected = Buffer.from('{}');
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -25,8 +26,12 @@ const server = createServer((req, res) => {
       secret,
     );
     if (valid) JSON.parse(body.toString('utf8'));
-    res.writeHead(valid ? 200 : 401, { 'Content-Type': 'application/json; charset=utf-8' });
-    res.end(valid ? ack : '{}');
+    const answer = valid ? ack : rejected;
+    res.writeHead(valid ? 200 : 401, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': answer.length,
+    });
+    res.end(answer);
   });
 });
 server.keepAliveTimeout = 65_000;

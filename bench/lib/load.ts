@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadOptions {
@@ -45,6 +45,25 @@ export function cpuMs(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * utime + stime of every local `postgres` process (postmaster, backends, background workers)
+ * in ms: the database's share of a benchmark when it runs on the same host. Backends that exit
+ * in between take their time with them, so measure with the pool's connections open.
+ */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue;
+    }
+    total += cpuMs(Number(entry)) ?? 0;
+  }
+  return total;
 }
 
 export function percentile(sorted: Float64Array, p: number): number {
