@@ -95,8 +95,9 @@ export function apiEnv(opts: ApiOptions, port: number): NodeJS.ProcessEnv {
 export async function startApi(opts: ApiOptions): Promise<Running & { env: NodeJS.ProcessEnv }> {
   const port = await freePort();
   const env = apiEnv(opts, port);
-  // As scripts/start and the image run it (API_HEAP_MB); --node-flags given later win.
-  const child = spawnNode(apiEntry, env, ['--max-old-space-size=384', ...(opts.nodeArgs ?? [])], 'api');
+  // As scripts/start and the image run it (api_node_flags in scripts/lib.sh); --node-flags given later win.
+  const flags = ['--max-old-space-size=384', '--max-semi-space-size=64', ...(opts.nodeArgs ?? [])];
+  const child = spawnNode(apiEntry, env, flags, 'api');
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${url}/readyz`, child);
