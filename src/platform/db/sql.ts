@@ -18,3 +18,20 @@ export async function sql<T>(runner: Runner, text: string, params: unknown[] = [
   }
   return result as T[];
 }
+
+interface PgPool {
+  query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs one statement straight on the pg pool under typeorm, outside any transaction, and
+ * returns its rows. For a statement on a hot path only: `DataSource.query` builds a QueryRunner
+ * per call, and under a webhook storm those objects lived long enough to be promoted, which
+ * tripled the API's full collections (BENCHMARKS.md, Shopify webhook acknowledgement).
+ */
+export async function poolQuery<T>(db: DataSource, text: string, params: unknown[]): Promise<T[]> {
+  // typeorm's PostgresDriver keeps its pg.Pool as `master` (typed `any` there).
+  const pool = (db.driver as unknown as { master: PgPool }).master;
+  const result = await pool.query(text, params);
+  return result.rows as T[];
+}

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Page } from '../../../platform/http/common.schemas';
-import { sql } from '../../../platform/db/sql';
+import { poolQuery, sql } from '../../../platform/db/sql';
 import { decodeCursor, pageOf } from '../../../platform/http/cursor';
 import type { PageParams } from './shopify-client';
 
@@ -187,7 +187,8 @@ export class ShopifyRepository {
   async recordDeliveries(batch: NewDelivery[]): Promise<{ inserted: Set<string>; pending: string[] }> {
     if (batch.length === 0) return { inserted: new Set(), pending: [] };
     const column = <K extends keyof NewDelivery>(key: K) => batch.map((d) => d[key]);
-    const rows: Array<{ webhook_id: string; state: 'new' | 'pending' | 'done' }> = await this.db.query(
+    const rows = await poolQuery<{ webhook_id: string; state: 'new' | 'pending' | 'done' }>(
+      this.db,
       `WITH incoming AS (
          SELECT t.webhook_id, t.topic, t.shop_domain, t.event_id, t.api_version, t.triggered_at, p.payload
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
