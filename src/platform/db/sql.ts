@@ -26,8 +26,9 @@ interface PgPool {
 /**
  * Runs one statement straight on the pg pool under typeorm, outside any transaction, and
  * returns its rows. For a statement on a hot path only: `DataSource.query` builds a QueryRunner
- * per call, and under a webhook storm those objects lived long enough to be promoted, which
- * tripled the API's full collections (BENCHMARKS.md, Shopify webhook acknowledgement).
+ * per call, and under a webhook storm that path promoted three times the bytes per delivery to
+ * V8's old space and doubled the API's full collections (BENCHMARKS.md, Shopify webhook
+ * acknowledgement).
  */
 export async function poolQuery<T>(db: DataSource, text: string, params: unknown[]): Promise<T[]> {
   // typeorm's PostgresDriver keeps its pg.Pool as `master` (typed `any` there).
