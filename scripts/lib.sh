@@ -10,8 +10,8 @@ warn() { printf '\033[1;33m!!\033[0m %s\n' "$*" >&2; }
 die()  { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }
 
 # How the API process runs (BENCHMARKS.md): an old-generation cap, and a young generation big
-# enough that a request's objects die young under a webhook storm instead of being promoted and
-# collected by a full mark-compact every half second.
+# enough that under a webhook storm fewer objects are promoted and full mark-compacts are rare
+# (one every half second with V8's default).
 api_node_flags() { echo "--max-old-space-size=${API_HEAP_MB:-384} --max-semi-space-size=${API_SEMI_SPACE_MB:-64}"; }
 
 is_root() { [ "$(id -u)" = "0" ]; }
