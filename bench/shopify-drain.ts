@@ -2,12 +2,18 @@
  * Benchmark phase run by scripts/bench-shopify-webhooks after the acknowledgement run: how fast
  * the worker works off the deliveries a storm left behind, with the API idle. Prints the
  * backlog, the deliveries processed per second, and how long emptying it took (or what was
- * left after BENCH_DRAIN_SECONDS, default 60).
+ * left after BENCH_DRAIN_SECONDS, default 60); with BENCH_WORKER_PID, the worker's and Postgres's
+ * CPU per delivery processed. With BENCH_DRAIN_FROM_FIRST=1 (a worker started just now) it
+ * measures from the first delivery processed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { cpuMs, postgresCpuMs } from './lib/load';
 
 const limitSeconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 60);
+const fromFirst = process.env.BENCH_DRAIN_FROM_FIRST === '1';
+const workerPid = process.env.BENCH_WORKER_PID ? Number(process.env.BENCH_WORKER_PID) : null;
+const workerCpuMs = () => (workerPid === null ? null : cpuMs(workerPid));
 
 async function main(): Promise<void> {
   const db = new Client({ connectionString: process.env.DATABASE_URL });
@@ -20,20 +26,36 @@ async function main(): Promise<void> {
            FROM shopify_webhook_deliveries`,
       )
     ).rows[0] ?? { waiting: 0, done: 0 };
-  const first = await counts();
+  let first = await counts();
+  if (fromFirst) {
+    // The worker was started for this phase: its start-up is not part of the drain.
+    const waitUntil = Date.now() + 30_000;
+    for (const before = first.done; first.done === before && Date.now() < waitUntil; first = await counts())
+      await sleep(20);
+  }
+  const cpuBefore = { worker: workerCpuMs(), postgres: postgresCpuMs() };
   const started = Date.now();
   let last = first;
   while (last.waiting > 0 && Date.now() - started < limitSeconds * 1000) {
     await sleep(250);
     last = await counts();
   }
+  const cpuAfter = { worker: workerCpuMs(), postgres: postgresCpuMs() };
   await db.end();
   const seconds = (Date.now() - started) / 1000;
   const processed = last.done - first.done;
+  const perDelivery = (before: number | null, after: number | null) =>
+    before === null || after === null || processed === 0
+      ? 'n/a'
+      : `${(((after - before) * 1000) / processed).toFixed(0)} µs`;
   console.log(
     `drain           ${first.waiting} waiting after the storm; the worker processed ${processed} ` +
       `in ${seconds.toFixed(1)} s (${(processed / seconds).toFixed(0)}/s)` +
       (last.waiting > 0 ? `, ${last.waiting} still waiting` : ', none left'),
+  );
+  console.log(
+    `CPU per delivery worker ${perDelivery(cpuBefore.worker, cpuAfter.worker)}, ` +
+      `Postgres ${perDelivery(cpuBefore.postgres, cpuAfter.postgres)}`,
   );
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createAgent, createCustomer, createTicket } from '../factories';
 import { shopifyTime, type FakeShopify } from '../fakes/shopify/fake-shopify';
 import type { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
@@ -196,16 +197,102 @@ describe('recovery', () => {
   });
 });
 
-describe('a delivery whose processing fails', () => {
-  const statusOf = async (ids: string[]) => {
-    const rows: Array<{ webhook_id: string; status: string; outcome: string | null }> =
-      await app.container.db.query(
-        `SELECT webhook_id, status, outcome FROM shopify_webhook_deliveries WHERE webhook_id = ANY($1)`,
-        [ids],
-      );
-    return Object.fromEntries(rows.map((r) => [r.webhook_id, { status: r.status, outcome: r.outcome }]));
-  };
+const statusOf = async (ids: string[]) => {
+  const rows: Array<{ webhook_id: string; status: string; outcome: string | null }> =
+    await app.container.db.query(
+      `SELECT webhook_id, status, outcome FROM shopify_webhook_deliveries WHERE webhook_id = ANY($1)`,
+      [ids],
+    );
+  return Object.fromEntries(rows.map((r) => [r.webhook_id, { status: r.status, outcome: r.outcome }]));
+};
 
+/** Records a delivery as the API would, without queueing it: the test runs its job itself. */
+const recordDelivery = async (topic: string, payload: unknown): Promise<string> => {
+  const webhookId = `direct-${randomUUID()}`;
+  await app.container.db.query(
+    `INSERT INTO shopify_webhook_deliveries (webhook_id, topic, shop_domain, payload)
+     VALUES ($1, $2, $3, $4::jsonb)`,
+    [webhookId, topic, fake.shop, JSON.stringify(payload)],
+  );
+  return webhookId;
+};
+
+describe('a batch of customer deliveries applied together', () => {
+  test('when one batch holds versions of a linked shopper, a new one, an email change, a deleted one and a CRM customer to link, then every outcome and customer is what applying them in order gives, in one transaction', async () => {
+    const held = fake.addCustomer({ first_name: 'Held', phone: '+15550000' });
+    const mover = fake.addCustomer();
+    const gone = fake.addCustomer();
+    for (const shopper of [held, mover, gone]) await sender.deliver('customers/create', shopper);
+    await sender.deliver('customers/delete', { id: gone.id });
+    const crm = await createCustomer(app.container, { email: 'together.crm@example.com' });
+    await settle(app);
+    const [heldRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(held.id)]);
+    const [moverRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(mover.id)]);
+    if (!heldRow || !moverRow) throw new Error('shoppers not created');
+
+    const v1 = fake.updateCustomer(held.id, { first_name: 'One', phone: null });
+    const v2 = fake.updateCustomer(held.id, { first_name: 'Two', phone: '+15552222' });
+    const v3 = fake.updateCustomer(held.id, { first_name: 'Three', phone: null });
+    const fresh = fake.addCustomer();
+    const fresher = fake.updateCustomer(fresh.id, { first_name: 'Fresher' });
+    const moved = fake.updateCustomer(mover.id, { email: 'moved.together@example.com' });
+    const late = fake.updateCustomer(gone.id, { first_name: 'Late' });
+    const toLink = fake.addCustomer({ email: 'Together.CRM@example.com' });
+    const ids = {
+      v2: await recordDelivery('customers/update', v2),
+      v1: await recordDelivery('customers/update', v1),
+      v3: await recordDelivery('customers/update', v3),
+      fresh: await recordDelivery('customers/create', fresh),
+      fresher: await recordDelivery('customers/update', fresher),
+      moved: await recordDelivery('customers/update', moved),
+      late: await recordDelivery('customers/update', late),
+      toLink: await recordDelivery('customers/create', toLink),
+      unusable: await recordDelivery('customers/update', { id: 'not a number' }),
+    };
+
+    const webhooks = app.container.services.shopify.webhooks;
+    await expect(webhooks.processBatch(Object.values(ids), false)).resolves.toEqual({
+      processed: 8,
+      failed: 1,
+      skipped: 0,
+    });
+    const [freshRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(fresh.id)]);
+    if (!freshRow) throw new Error('new shopper not created');
+    const outcome = (status: string, text: string) => ({ status, outcome: text });
+    expect(await statusOf(Object.values(ids))).toEqual({
+      [ids.v2]: outcome('processed', `updated ${heldRow.id}`),
+      [ids.v1]: outcome('processed', 'stale'),
+      [ids.v3]: outcome('processed', `updated ${heldRow.id}`),
+      [ids.fresh]: outcome('processed', `created ${freshRow.id}`),
+      [ids.fresher]: outcome('processed', `updated ${freshRow.id}`),
+      [ids.moved]: outcome('processed', `updated ${moverRow.id}`),
+      [ids.late]: outcome('processed', 'tombstoned'),
+      [ids.toLink]: outcome('processed', `linked ${crm.id}`),
+      [ids.unusable]: { status: 'failed', outcome: expect.stringContaining('payload id') },
+    });
+
+    // A null phone keeps the one held; the newest version's time is what is held.
+    expect((await customersWhere(app, 'id = $1', [heldRow.id]))[0]).toMatchObject({
+      name: `Three ${held.last_name}`,
+      phone: '+15552222',
+      shopify_updated_at: new Date(v3.updated_at),
+    });
+    expect(freshRow).toMatchObject({ name: `Fresher ${fresh.last_name}` });
+    expect((await customersWhere(app, 'id = $1', [moverRow.id]))[0]?.email).toBe(
+      'moved.together@example.com',
+    );
+    expect(await customersWhere(app, 'shopify_customer_id = $1', [String(gone.id)])).toHaveLength(0);
+    expect((await customersWhere(app, 'id = $1', [crm.id]))[0]?.shopify_customer_id).toBe(String(toLink.id));
+    // Rows written by one transaction carry its id.
+    const writers: Array<{ n: number }> = await app.container.db.query(
+      `SELECT count(DISTINCT xmin::text)::int AS n FROM customers WHERE id = ANY($1)`,
+      [[heldRow.id, freshRow.id, moverRow.id, crm.id]],
+    );
+    expect(writers[0]?.n).toBe(1);
+  });
+});
+
+describe('a delivery whose processing fails', () => {
   test('when one delivery of a job fails, then its neighbours are finished, it stays received for the retry, and the last attempt records it as failed', async () => {
     // A real database failure for one shopper only (a trigger in this test's own database).
     await app.container.db.query(`
@@ -219,14 +306,8 @@ describe('a delivery whose processing fails', () => {
         fake.addCustomer({ first_name: 'Doomed' }),
         fake.addCustomer({ first_name: 'Fine' }),
       ];
-      const ids = shoppers.map((_, i) => `failing-batch-${Date.now()}-${i}`);
-      for (const [i, shopper] of shoppers.entries()) {
-        await app.container.db.query(
-          `INSERT INTO shopify_webhook_deliveries (webhook_id, topic, shop_domain, payload)
-           VALUES ($1, 'customers/create', $2, $3::jsonb)`,
-          [ids[i], fake.shop, JSON.stringify(shopper)],
-        );
-      }
+      const ids: string[] = [];
+      for (const shopper of shoppers) ids.push(await recordDelivery('customers/create', shopper));
       const webhooks = app.container.services.shopify.webhooks;
       const [fine1, doomed, fine2] = ids as [string, string, string];
 

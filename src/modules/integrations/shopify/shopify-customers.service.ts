@@ -2,10 +2,25 @@ import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../../platform/db/postgres-errors';
 import type { EventBus } from '../../../platform/events/event-bus';
 import type { Logger } from '../../../platform/logging/logger';
-import type { CustomerFields, HeldCustomerRow, ShopifyRepository } from './shopify.repository';
+import {
+  shopperKey,
+  type CustomerFields,
+  type HeldCustomerRow,
+  type LinkedCustomerRow,
+  type ShopifyRepository,
+  type ShopperState,
+} from './shopify.repository';
 import type { ShopifyCustomer } from './shopify.schemas';
 
 export type CustomerOutcome = 'created' | 'linked' | 'updated' | 'stale' | 'tombstoned';
+
+export interface CustomerResult {
+  outcome: CustomerOutcome;
+  customerId?: string;
+}
+
+type AppliedInTx =
+  { outcome: 'created' | 'linked' | 'updated'; customerId: string } | { outcome: 'stale' | 'tombstoned' };
 
 export const lockKeys = {
   shopifyCustomer: (shop: string, id: string) => `shopify:customer:${shop}:${id}`,
@@ -46,6 +61,31 @@ function alreadyHeld(held: HeldCustomerRow, f: CustomerFields): boolean {
   );
 }
 
+/** The advisory locks every write for this shopper runs under: its Shopify id and its email. */
+function lockKeysOf(f: CustomerFields): string[] {
+  return [
+    lockKeys.shopifyCustomer(f.shop, f.shopifyCustomerId),
+    ...(f.email ? [lockKeys.email(f.email)] : []),
+  ];
+}
+
+/**
+ * Whether an incoming customer must not be applied: the shopper was deleted or redacted since,
+ * or we hold a newer version (`heldUpdatedAt`, null when nothing is linked).
+ */
+function verdictOf(
+  tombstone: ShopperState['tombstone'],
+  heldUpdatedAt: Date | null,
+  f: CustomerFields,
+): 'tombstoned' | 'stale' | null {
+  if (tombstone && (tombstone.reason === 'deleted' || f.shopifyUpdatedAt <= tombstone.at))
+    return 'tombstoned';
+  // Strictly older only: Shopify's timestamps have one-second resolution, so an equal one may
+  // be a second change made in the same second, and reconciliation must be able to repair it.
+  if (heldUpdatedAt && f.shopifyUpdatedAt < heldUpdatedAt) return 'stale';
+  return null;
+}
+
 /**
  * Shopify customers into CRM customers. One shopper is one customer: the row is found by its
  * Shopify id, else by email (emails are stored lower-cased, so the match is case-insensitive),
@@ -60,14 +100,11 @@ export class ShopifyCustomersService {
     private readonly logger: Logger,
   ) {}
 
-  async apply(shop: string, c: ShopifyCustomer): Promise<{ outcome: CustomerOutcome; customerId?: string }> {
+  async apply(shop: string, c: ShopifyCustomer): Promise<CustomerResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.repo.transaction((tx) => this.applyInTx(tx, shop, c));
-        if (result.outcome === 'created')
-          this.events.publish('customer.created', { customerId: result.customerId });
-        else if (result.outcome === 'linked' || result.outcome === 'updated')
-          this.events.publish('customer.updated', { customerId: result.customerId });
+        this.announce([result]);
         return result;
       } catch (err) {
         // A CRM write outside our locks (a ticket creating the customer by email) can win the
@@ -76,6 +113,37 @@ export class ShopifyCustomersService {
         throw err;
       }
     }
+  }
+
+  /**
+   * `apply` for many shoppers (a batch of webhook deliveries, a page of a sync), in one
+   * transaction: one lock statement, one read of every shopper's state, one update for every
+   * linked customer whose email stays, instead of five round trips each. The answer is what
+   * applying them one by one, in order, would give. When that transaction fails (a CRM write
+   * racing for an email, a deadlock), each shopper is applied on its own instead, and the
+   * answer carries each one's own result or error.
+   */
+  async applyMany(
+    items: ReadonlyArray<{ shop: string; customer: ShopifyCustomer }>,
+  ): Promise<Array<PromiseSettledResult<CustomerResult>>> {
+    if (items.length > 1) {
+      try {
+        const results = await this.repo.transaction((tx) => this.applyManyInTx(tx, items));
+        this.announce(results);
+        return results.map((value) => ({ status: 'fulfilled', value }));
+      } catch (err) {
+        this.logger.warn({ err, shoppers: items.length }, 'applying shoppers together failed; one by one');
+      }
+    }
+    const settled: Array<PromiseSettledResult<CustomerResult>> = [];
+    for (const item of items) {
+      try {
+        settled.push({ status: 'fulfilled', value: await this.apply(item.shop, item.customer) });
+      } catch (reason) {
+        settled.push({ status: 'rejected', reason });
+      }
+    }
+    return settled;
   }
 
   /**
@@ -93,27 +161,95 @@ export class ShopifyCustomersService {
     return this.apply(shop, c);
   }
 
-  private async applyInTx(
+  /** Publishes what changed, once per customer, after the commit. */
+  private announce(results: readonly AppliedInTx[]): void {
+    const announced = new Set<string>();
+    for (const r of results) {
+      if (!('customerId' in r) || announced.has(r.customerId)) continue;
+      announced.add(r.customerId);
+      this.events.publish(r.outcome === 'created' ? 'customer.created' : 'customer.updated', {
+        customerId: r.customerId,
+      });
+    }
+  }
+
+  private async applyManyInTx(
     tx: EntityManager,
-    shop: string,
-    c: ShopifyCustomer,
-  ): Promise<
-    { outcome: 'created' | 'linked' | 'updated'; customerId: string } | { outcome: 'stale' | 'tombstoned' }
-  > {
+    items: ReadonlyArray<{ shop: string; customer: ShopifyCustomer }>,
+  ): Promise<AppliedInTx[]> {
+    const work = items.map((item) => ({
+      customer: item.customer,
+      fields: fieldsOf(item.shop, item.customer),
+    }));
+    await this.repo.lock(
+      tx,
+      work.flatMap((w) => lockKeysOf(w.fields)),
+    );
+    const states = await this.repo.shopperStates(
+      tx,
+      work.map((w) => w.fields),
+    );
+    // A shopper already linked whose deliveries all keep its email touches no row but its own
+    // and no other shopper's decision: it is settled in memory and written once at the end.
+    // Any other (a new shopper, an email change) takes `applyInTx`'s full path, in order.
+    const inMemory = new Map<
+      string,
+      { state: ShopperState; linked: LinkedCustomerRow; write?: CustomerFields }
+    >();
+    const keyOf = (f: CustomerFields) => shopperKey(f.shop, f.shopifyCustomerId);
+    const changesEmail = (key: string, linked: LinkedCustomerRow) =>
+      work.some((w) => keyOf(w.fields) === key && w.fields.email !== null && w.fields.email !== linked.email);
+    const shopperOf = new Map<string, string>(); // linked customer id -> shopper key
+    const linkedTwice = new Set<string>(); // one Shopify id under two shops: the full path
+    for (const [key, state] of states) {
+      if (!state.linked || changesEmail(key, state.linked)) continue;
+      const other = shopperOf.get(state.linked.id);
+      if (other !== undefined) linkedTwice.add(key).add(other);
+      shopperOf.set(state.linked.id, key);
+      inMemory.set(key, { state, linked: { ...state.linked } });
+    }
+    for (const key of linkedTwice) inMemory.delete(key);
+
+    const results: AppliedInTx[] = [];
+    for (const { customer, fields: f } of work) {
+      const held = inMemory.get(keyOf(f));
+      if (!held) {
+        results.push(await this.applyInTx(tx, f.shop, customer));
+        continue;
+      }
+      const verdict = verdictOf(held.state.tombstone, held.linked.shopify_updated_at, f);
+      if (verdict) {
+        results.push({ outcome: verdict });
+        continue;
+      }
+      // Null fields keep what is held, as the update statement's COALESCE does.
+      const before = held.write;
+      held.write = {
+        ...f,
+        email: f.email ?? before?.email ?? null,
+        name: f.name ?? before?.name ?? null,
+        phone: f.phone ?? before?.phone ?? null,
+      };
+      held.linked.shopify_updated_at = f.shopifyUpdatedAt;
+      results.push({ outcome: 'updated', customerId: held.linked.id });
+    }
+    await this.repo.updateLinkedCustomers(
+      tx,
+      [...inMemory.values()].flatMap((h) => (h.write ? [{ id: h.linked.id, fields: h.write }] : [])),
+    );
+    return results;
+  }
+
+  private async applyInTx(tx: EntityManager, shop: string, c: ShopifyCustomer): Promise<AppliedInTx> {
     const fields = fieldsOf(shop, c);
     const email = fields.email;
-    await this.repo.lock(tx, [
-      lockKeys.shopifyCustomer(shop, c.id),
-      ...(email ? [lockKeys.email(email)] : []),
-    ]);
+    await this.repo.lock(tx, lockKeysOf(fields));
 
     const { tombstone: tomb, linked } = await this.repo.shopperState(tx, shop, c.id);
-    if (tomb && (tomb.reason === 'deleted' || c.updated_at <= tomb.at)) return { outcome: 'tombstoned' };
+    const verdict = verdictOf(tomb, linked?.shopify_updated_at ?? null, fields);
+    if (verdict) return { outcome: verdict };
 
     if (linked) {
-      // Strictly older only: Shopify's timestamps have one-second resolution, so an equal one may
-      // be a second change made in the same second, and reconciliation must be able to repair it.
-      if (linked.shopify_updated_at && c.updated_at < linked.shopify_updated_at) return { outcome: 'stale' };
       if (email && email !== linked.email) {
         const owner = await this.repo.emailOwner(tx, email);
         if (owner && owner !== linked.id) {

@@ -8,7 +8,12 @@ import type { JobsService, RequestedJob } from '../../jobs/jobs.service';
 import type { PageParams, ShopifyAdminApi } from './shopify-client';
 import type { ShopifySettings } from './shopify.config';
 import type { ShopifyRepository, SyncPhase, SyncRunRow } from './shopify.repository';
-import { ShopifyCustomerPayload, ShopifyOrderPayload, type StartSyncInput } from './shopify.schemas';
+import {
+  ShopifyCustomerPayload,
+  ShopifyOrderPayload,
+  type ShopifyCustomer,
+  type StartSyncInput,
+} from './shopify.schemas';
 import type { ShopifyCustomersService } from './shopify-customers.service';
 import { notConfigured, type ShopifyOrdersService } from './shopify-orders.service';
 
@@ -165,24 +170,30 @@ export class ShopifySyncService {
       const page = phase === 'customers' ? await api.customersPage(params) : await api.ordersPage(params);
       let customers = 0;
       let orders = 0;
-      for (const item of page.items) {
-        if (phase === 'customers') {
+      if (phase === 'customers') {
+        const shoppers: ShopifyCustomer[] = [];
+        for (const item of page.items) {
           const parsed = ShopifyCustomerPayload.safeParse(item);
-          if (!parsed.success) {
-            this.logger.warn({ runId }, 'skipping a customer in an unexpected shape');
-            continue;
-          }
-          await this.customers.apply(shop, parsed.data);
-          customers++;
-        } else {
-          const parsed = ShopifyOrderPayload.safeParse(item);
-          if (!parsed.success) {
-            this.logger.warn({ runId }, 'skipping an order in an unexpected shape');
-            continue;
-          }
-          await this.orders.apply(shop, parsed.data);
-          orders++;
+          if (parsed.success) shoppers.push(parsed.data);
+          else this.logger.warn({ runId }, 'skipping a customer in an unexpected shape');
         }
+        // The page's shoppers are applied together; one that still fails fails the page, and the
+        // job's retry resumes from it (applying is idempotent).
+        for (const applied of await this.customers.applyMany(
+          shoppers.map((customer) => ({ shop, customer })),
+        )) {
+          if (applied.status === 'rejected') throw applied.reason;
+          customers++;
+        }
+      }
+      for (const item of phase === 'orders' ? page.items : []) {
+        const parsed = ShopifyOrderPayload.safeParse(item);
+        if (!parsed.success) {
+          this.logger.warn({ runId }, 'skipping an order in an unexpected shape');
+          continue;
+        }
+        await this.orders.apply(shop, parsed.data);
+        orders++;
       }
       const nextPhase: SyncPhase = page.next
         ? phase

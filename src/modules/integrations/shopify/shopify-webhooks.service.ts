@@ -14,12 +14,13 @@ import {
   ShopifyOrderPayload,
   ShopRedactPayload,
   WebhookHeaders,
+  type ShopifyCustomer,
   customerTopics,
   orderTopics,
   type WebhookReceiver,
 } from './shopify.schemas';
 import type { ShopifyComplianceService } from './shopify-compliance.service';
-import type { ShopifyCustomersService } from './shopify-customers.service';
+import type { CustomerResult, ShopifyCustomersService } from './shopify-customers.service';
 import { notConfigured, type ShopifyOrdersService } from './shopify-orders.service';
 import { isValidShopifySignature } from './webhook-signature';
 
@@ -43,6 +44,19 @@ const topicsOf: Record<WebhookReceiver, readonly string[]> = {
 
 /** Deliveries of one batch applied at once (each takes a pool connection while it runs). */
 const batchConcurrency = 4;
+
+/** Topics whose payload is a customer to upsert. */
+const upsertTopics = new Set([
+  'customers/create',
+  'customers/update',
+  'customers/enable',
+  'customers/disable',
+]);
+
+/** A delivery's outcome as recorded: what happened, and to which customer. */
+function describeCustomer(r: CustomerResult): string {
+  return r.customerId ? `${r.outcome} ${r.customerId}` : r.outcome;
+}
 
 /** A delivery Shopify signed but we cannot use: recorded as failed, never retried. */
 class UnusableDelivery extends Error {}
@@ -131,10 +145,11 @@ export class ShopifyWebhooksService {
   }
 
   /**
-   * The `shopify.webhooks` job: applies a batch of recorded deliveries, a few at a time. The
-   * batch is read in one statement and its outcomes written in one (a crash in between
-   * re-applies some deliveries on the retry, which every effect allows). When some fail, the
-   * job fails and is retried; the deliveries already done are skipped then.
+   * The `shopify.webhooks` job: applies a batch of recorded deliveries. The batch is read in one
+   * statement and its outcomes written in one (a crash in between re-applies some deliveries on
+   * the retry, which every effect allows). Customer upserts are applied together, in one
+   * transaction (`ShopifyCustomersService.applyMany`); the other topics a few at a time. When
+   * some fail, the job fails and is retried; the deliveries already done are skipped then.
    */
   async processBatch(
     webhookIds: string[],
@@ -143,29 +158,52 @@ export class ShopifyWebhooksService {
     const counts = { processed: 0, failed: 0, skipped: 0 };
     const errors: Array<{ webhookId: string; err: unknown }> = [];
     const finished: FinishedDelivery[] = [];
+    const finish = (done: FinishedDelivery) => {
+      finished.push(done);
+      counts[done.status === 'processed' ? 'processed' : 'failed']++;
+    };
+    const fail = (webhookId: string, err: unknown) => {
+      errors.push({ webhookId, err });
+      if (lastAttempt)
+        finished.push({ webhookId, status: 'failed', outcome: `gave up: ${(err as Error).message}` });
+    };
+
     const recorded = await this.repo.deliveries(webhookIds);
+    const upserts: Array<{ webhookId: string; shop: string; customer: ShopifyCustomer }> = [];
+    const others: DeliveryRow[] = [];
     // A delivery listed twice is applied once (the second would read it as still received).
-    const queue = [...new Set(webhookIds)];
+    for (const id of new Set(webhookIds)) {
+      const delivery = recorded.get(id);
+      if (!delivery || delivery.status !== 'received') {
+        counts.skipped++;
+        continue;
+      }
+      const customer = upsertTopics.has(delivery.topic)
+        ? ShopifyCustomerPayload.safeParse(delivery.payload)
+        : null;
+      if (customer?.success)
+        upserts.push({ webhookId: id, shop: delivery.shop_domain, customer: customer.data });
+      else others.push(delivery);
+    }
+
     const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        const delivery = recorded.get(id);
-        if (!delivery || delivery.status !== 'received') {
-          counts.skipped++;
-          continue;
-        }
+      for (let delivery = others.shift(); delivery !== undefined; delivery = others.shift()) {
         try {
-          const done = await this.process(delivery);
-          finished.push(done);
-          counts[done.status === 'processed' ? 'processed' : 'failed']++;
+          finish(await this.process(delivery));
         } catch (err) {
-          errors.push({ webhookId: id, err });
-          if (lastAttempt)
-            finished.push({ webhookId: id, status: 'failed', outcome: `gave up: ${(err as Error).message}` });
+          fail(delivery.webhook_id, err);
         }
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(batchConcurrency, webhookIds.length) }, worker));
+      const applied = await this.customers.applyMany(upserts);
+      for (const [i, result] of applied.entries()) {
+        const { webhookId } = upserts[i] as { webhookId: string };
+        if (result.status === 'fulfilled')
+          finish({ webhookId, status: 'processed', outcome: describeCustomer(result.value) });
+        else fail(webhookId, result.reason);
+      }
+      await Promise.all(Array.from({ length: Math.min(batchConcurrency, others.length) }, worker));
     } finally {
       await this.repo.finishDeliveries(finished);
     }
@@ -201,14 +239,9 @@ export class ShopifyWebhooksService {
   }
 
   private async apply(topic: string, shop: string, webhookId: string, payload: unknown): Promise<string> {
+    if (upsertTopics.has(topic))
+      return describeCustomer(await this.customers.apply(shop, parse(ShopifyCustomerPayload, payload)));
     switch (topic) {
-      case 'customers/create':
-      case 'customers/update':
-      case 'customers/enable':
-      case 'customers/disable': {
-        const r = await this.customers.apply(shop, parse(ShopifyCustomerPayload, payload));
-        return r.customerId ? `${r.outcome} ${r.customerId}` : r.outcome;
-      }
       case 'customers/delete': {
         const r = await this.customers.delete(shop, parse(ShopifyIdOnlyPayload, payload).id);
         return `unlinked ${r.unlinked.length}`;

@@ -47,6 +47,16 @@ export interface LinkedCustomerRow {
   shopify_updated_at: Date | null;
 }
 
+export interface ShopperState {
+  tombstone: Tombstone | null;
+  linked: LinkedCustomerRow | null;
+}
+
+/** Identifies a shopper across shops: the key of `shopperStates`' answer. */
+export function shopperKey(shop: string, shopifyCustomerId: string): string {
+  return `${shop}\n${shopifyCustomerId}`;
+}
+
 export interface HeldCustomerRow {
   id: string;
   email: string | null;
@@ -310,41 +320,54 @@ export class ShopifyRepository {
    * What applying a Shopify customer starts from, in one read: the shopper's tombstone, if any,
    * and the customer linked to them, locked for the update that follows.
    */
-  async shopperState(
+  async shopperState(tx: EntityManager, shop: string, shopifyCustomerId: string): Promise<ShopperState> {
+    const states = await this.shopperStates(tx, [{ shop, shopifyCustomerId }]);
+    return states.get(shopperKey(shop, shopifyCustomerId)) ?? { tombstone: null, linked: null };
+  }
+
+  /** `shopperState` for many shoppers in one statement, keyed by `shopperKey`. */
+  async shopperStates(
     tx: EntityManager,
-    shop: string,
-    shopifyCustomerId: string,
-  ): Promise<{ tombstone: Tombstone | null; linked: LinkedCustomerRow | null }> {
+    shoppers: ReadonlyArray<{ shop: string; shopifyCustomerId: string }>,
+  ): Promise<Map<string, ShopperState>> {
     const rows: Array<
-      { tombstone_reason: Tombstone['reason'] | null; tombstone_at: Date | null } & {
-        [K in keyof LinkedCustomerRow]: LinkedCustomerRow[K] | null;
-      }
+      { wanted_shop: string; wanted_id: string } & {
+        tombstone_reason: Tombstone['reason'] | null;
+        tombstone_at: Date | null;
+      } & { [K in keyof LinkedCustomerRow]: LinkedCustomerRow[K] | null }
     > = await tx.query(
-      `WITH linked AS (
+      // Every linked row the answer carries was read through the locking CTE, so it is locked.
+      `WITH wanted AS (
+         SELECT DISTINCT shop, shopify_customer_id FROM unnest($1::text[], $2::text[]) AS w(shop, shopify_customer_id)
+       ), linked AS MATERIALIZED (
          SELECT id, email, shopify_customer_id, shopify_updated_at FROM customers
-          WHERE shopify_customer_id = $2 FOR UPDATE
+          WHERE shopify_customer_id = ANY($2::text[]) ORDER BY id FOR UPDATE
        )
-       SELECT t.reason AS tombstone_reason, t.at AS tombstone_at, l.*
-         FROM (VALUES (1)) AS one(x)
-         LEFT JOIN shopify_customer_tombstones t ON t.shop = $1 AND t.shopify_customer_id = $2
-         LEFT JOIN linked l ON true`,
-      [shop, shopifyCustomerId],
+       SELECT w.shop AS wanted_shop, w.shopify_customer_id AS wanted_id,
+              t.reason AS tombstone_reason, t.at AS tombstone_at, l.*
+         FROM wanted w
+         LEFT JOIN shopify_customer_tombstones t ON t.shop = w.shop AND t.shopify_customer_id = w.shopify_customer_id
+         LEFT JOIN linked l ON l.shopify_customer_id = w.shopify_customer_id`,
+      [shoppers.map((s) => s.shop), shoppers.map((s) => s.shopifyCustomerId)],
     );
-    const row = rows[0];
-    return {
-      tombstone:
-        row?.tombstone_reason && row.tombstone_at
-          ? { reason: row.tombstone_reason, at: row.tombstone_at }
+    const states = new Map<string, ShopperState>();
+    for (const row of rows) {
+      states.set(shopperKey(row.wanted_shop, row.wanted_id), {
+        tombstone:
+          row.tombstone_reason && row.tombstone_at
+            ? { reason: row.tombstone_reason, at: row.tombstone_at }
+            : null,
+        linked: row.id
+          ? {
+              id: row.id,
+              email: row.email,
+              shopify_customer_id: row.shopify_customer_id,
+              shopify_updated_at: row.shopify_updated_at,
+            }
           : null,
-      linked: row?.id
-        ? {
-            id: row.id,
-            email: row.email,
-            shopify_customer_id: row.shopify_customer_id,
-            shopify_updated_at: row.shopify_updated_at,
-          }
-        : null,
-    };
+      });
+    }
+    return states;
   }
 
   /** The customer linked to this Shopify id as it is now (no lock: a read to skip no-op writes). */
@@ -383,12 +406,33 @@ export class ShopifyRepository {
 
   /** Applies Shopify's data to a customer. Null fields keep what the CRM has. */
   async updateLinkedCustomer(tx: EntityManager, id: string, f: CustomerFields): Promise<void> {
+    await this.updateLinkedCustomers(tx, [{ id, fields: f }]);
+  }
+
+  /** `updateLinkedCustomer` for many customers in one statement (each id at most once). */
+  async updateLinkedCustomers(
+    tx: EntityManager,
+    updates: ReadonlyArray<{ id: string; fields: CustomerFields }>,
+  ): Promise<void> {
+    if (updates.length === 0) return;
+    const column = <K extends keyof CustomerFields>(k: K) => updates.map((u) => u.fields[k]);
     await tx.query(
-      `UPDATE customers
-          SET email = COALESCE($2, email), name = COALESCE($3, name), phone = COALESCE($4, phone),
-              shopify_customer_id = $5, shopify_shop = $6, shopify_updated_at = $7, updated_at = now()
-        WHERE id = $1`,
-      [id, f.email, f.name, f.phone, f.shopifyCustomerId, f.shop, f.shopifyUpdatedAt],
+      `UPDATE customers AS c
+          SET email = COALESCE(u.email, c.email), name = COALESCE(u.name, c.name),
+              phone = COALESCE(u.phone, c.phone), shopify_customer_id = u.shopify_customer_id,
+              shopify_shop = u.shop, shopify_updated_at = u.shopify_updated_at, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+              AS u(id, email, name, phone, shopify_customer_id, shop, shopify_updated_at)
+        WHERE c.id = u.id`,
+      [
+        updates.map((u) => u.id),
+        column('email'),
+        column('name'),
+        column('phone'),
+        column('shopifyCustomerId'),
+        column('shop'),
+        column('shopifyUpdatedAt'),
+      ],
     );
   }
 
