@@ -4,7 +4,10 @@ import { shopifyTime, type FakeShopify } from '../fakes/shopify/fake-shopify';
 import type { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
 import type { TestApp } from '../setup/test-app';
 import { DeliveryRecorder } from '../../src/modules/integrations/shopify/delivery-recorder';
-import { ShopifyRepository } from '../../src/modules/integrations/shopify/shopify.repository';
+import {
+  finishDeliveriesSql,
+  ShopifyRepository,
+} from '../../src/modules/integrations/shopify/shopify.repository';
 import { customersWhere, settle, startShopifyFixture, waitFor, type ShopifyFixture } from './helpers';
 
 let fixture: ShopifyFixture;
@@ -563,6 +566,31 @@ describe('two jobs finishing the same deliveries', () => {
         [ids],
       );
       expect(rows).toEqual([{ status: 'processed', n: ids.length }]);
+    }
+  });
+});
+
+describe('finishing deliveries under a backlog', () => {
+  test('when twenty thousand deliveries wait that the statistics do not know of, then finishing a batch does not scan the pending index', async () => {
+    // Statistics taken with nothing waiting, then a storm's backlog: what the planner sees after one.
+    await app.container.db.query(`ANALYZE shopify_webhook_deliveries`);
+    await app.container.db.query(
+      `INSERT INTO shopify_webhook_deliveries (webhook_id, topic, shop_domain, payload)
+       SELECT 'backlog-' || g, 'customers/update', $1, '{}'::jsonb FROM generate_series(1, 20000) AS g`,
+      [fake.shop],
+    );
+    try {
+      const ids = Array.from({ length: 100 }, (_, i) => `backlog-${i * 200 + 1}`);
+      const plan: unknown = await app.container.db.query(`EXPLAIN (FORMAT JSON) ${finishDeliveriesSql}`, [
+        ids,
+        ids.map(() => 'processed'),
+        ids.map(() => 'done'),
+      ]);
+      expect(JSON.stringify(plan)).not.toContain('shopify_webhook_deliveries_pending_idx');
+    } finally {
+      await app.container.db.query(
+        `DELETE FROM shopify_webhook_deliveries WHERE webhook_id LIKE 'backlog-%'`,
+      );
     }
   });
 });
