@@ -197,8 +197,14 @@ export class ShopifyCustomersService {
       { state: ShopperState; linked: LinkedCustomerRow; write?: CustomerFields }
     >();
     const keyOf = (f: CustomerFields) => shopperKey(f.shop, f.shopifyCustomerId);
+    const emailsOf = new Map<string, Set<string>>(); // shopper key -> the emails delivered for it
+    for (const { fields: f } of work) {
+      if (f.email === null) continue;
+      const key = keyOf(f);
+      emailsOf.set(key, (emailsOf.get(key) ?? new Set()).add(f.email));
+    }
     const changesEmail = (key: string, linked: LinkedCustomerRow) =>
-      work.some((w) => keyOf(w.fields) === key && w.fields.email !== null && w.fields.email !== linked.email);
+      [...(emailsOf.get(key) ?? [])].some((email) => email !== linked.email);
     const shopperOf = new Map<string, string>(); // linked customer id -> shopper key
     const linkedTwice = new Set<string>(); // one Shopify id under two shops: the full path
     for (const [key, state] of states) {
