@@ -295,6 +295,69 @@ describe('a batch of customer deliveries applied together', () => {
   });
 });
 
+describe('a batch of order deliveries applied together', () => {
+  test('when one batch holds versions of an order, a late copy, a cancellation, an order of a new shopper and one without a customer, then outcomes and summaries are what applying them in order gives, in one transaction', async () => {
+    const regular = fake.addCustomer();
+    await sender.deliver('customers/create', regular);
+    await settle(app);
+    const [regularRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(regular.id)]);
+    if (!regularRow) throw new Error('shopper not created');
+
+    const a = fake.addOrder(regular.id, { total_price: '40.00' });
+    const aUpdated = fake.updateOrder(a.id, { total_price: '45.00' });
+    const b = fake.addOrder(regular.id, { total_price: '10.50' });
+    const bCancelled = fake.updateOrder(b.id, { cancelled_at: shopifyTime(Date.now()) });
+    const newcomer = fake.addCustomer();
+    const c = fake.addOrder(newcomer.id, { total_price: '7.25' });
+    const guest = fake.addOrder(null, { total_price: '3.00' });
+    const ids = {
+      a: await recordDelivery('orders/create', a),
+      aUpdated: await recordDelivery('orders/updated', aUpdated),
+      aLate: await recordDelivery('orders/create', a),
+      b: await recordDelivery('orders/create', b),
+      bCancelled: await recordDelivery('orders/cancelled', bCancelled),
+      c: await recordDelivery('orders/create', c),
+      guest: await recordDelivery('orders/create', guest),
+    };
+
+    await expect(
+      app.container.services.shopify.webhooks.processBatch(Object.values(ids), false),
+    ).resolves.toEqual({ processed: 7, failed: 0, skipped: 0 });
+    const outcomes = await statusOf(Object.values(ids));
+    expect(
+      Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, outcomes[id]?.outcome])),
+    ).toEqual({
+      a: 'stored',
+      aUpdated: 'stored',
+      aLate: 'stale',
+      b: 'stored',
+      bCancelled: 'stored',
+      c: 'stored',
+      guest: 'stored',
+    });
+
+    const orders = app.container.services.shopify.orders;
+    expect(await orders.orderSummary(regularRow.id)).toMatchObject({ orderCount: 1, totalSpent: 45 });
+    const [newcomerRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(newcomer.id)]);
+    if (!newcomerRow) throw new Error('the shopper an order carried was not created');
+    expect(await orders.orderSummary(newcomerRow.id)).toMatchObject({ orderCount: 1, totalSpent: 7.25 });
+    const rows: Array<{
+      shopify_order_id: string;
+      customer_id: string | null;
+      total_price: string;
+      writer: string;
+    }> = await app.container.db.query(
+      `SELECT shopify_order_id, customer_id, total_price::text, xmin::text AS writer FROM shopify_orders
+          WHERE shopify_order_id = ANY($1)`,
+      [[a.id, b.id, c.id, guest.id].map(String)],
+    );
+    expect(rows.find((r) => r.shopify_order_id === String(a.id))).toMatchObject({ total_price: '45.00' });
+    expect(rows.find((r) => r.shopify_order_id === String(guest.id))?.customer_id).toBeNull();
+    // Rows written by one transaction carry its id.
+    expect(new Set(rows.map((r) => r.writer)).size).toBe(1);
+  });
+});
+
 describe('a delivery whose processing fails', () => {
   test('when one delivery of a job fails, then its neighbours are finished, it stays received for the retry, and the last attempt records it as failed', async () => {
     // A real database failure for one shopper only (a trigger in this test's own database).

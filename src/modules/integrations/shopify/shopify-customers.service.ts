@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../../platform/db/postgres-errors';
 import type { EventBus } from '../../../platform/events/event-bus';
 import type { Logger } from '../../../platform/logging/logger';
+import { applyTogetherOrAlone } from './apply-together';
 import {
   shopperKey,
   type CustomerFields,
@@ -126,39 +127,34 @@ export class ShopifyCustomersService {
   async applyMany(
     items: ReadonlyArray<{ shop: string; customer: ShopifyCustomer }>,
   ): Promise<Array<PromiseSettledResult<CustomerResult>>> {
-    if (items.length > 1) {
-      try {
-        const results = await this.repo.transaction((tx) => this.applyManyInTx(tx, items));
+    return applyTogetherOrAlone(
+      items,
+      async (all): Promise<CustomerResult[]> => {
+        const results = await this.repo.transaction((tx) => this.applyManyInTx(tx, all));
         this.announce(results);
-        return results.map((value) => ({ status: 'fulfilled', value }));
-      } catch (err) {
-        this.logger.warn({ err, shoppers: items.length }, 'applying shoppers together failed; one by one');
-      }
-    }
-    const settled: Array<PromiseSettledResult<CustomerResult>> = [];
-    for (const item of items) {
-      try {
-        settled.push({ status: 'fulfilled', value: await this.apply(item.shop, item.customer) });
-      } catch (reason) {
-        settled.push({ status: 'rejected', reason });
-      }
-    }
-    return settled;
+        return results;
+      },
+      (item) => this.apply(item.shop, item.customer),
+      (err) =>
+        this.logger.warn({ err, shoppers: items.length }, 'applying shoppers together failed; one by one'),
+    );
   }
 
   /**
-   * `apply` for the customer an order carries. Most of a shopper's orders carry the customer
-   * exactly as we hold it: one unlocked read settles those, without a transaction or an event
-   * for a change that did not happen. (Skipping is safe: it writes nothing, and what is held only
-   * ever gets newer.)
+   * `apply` for the customers orders carry. Most of a shopper's orders carry the customer exactly
+   * as we hold it: one unlocked read settles those, without a transaction or an event for a
+   * change that did not happen. (Skipping is safe: it writes nothing, and what is held only ever
+   * gets newer.) The others are applied together; any that fails is thrown.
    */
-  async applyCarried(
-    shop: string,
-    c: ShopifyCustomer,
-  ): Promise<{ outcome: CustomerOutcome | 'unchanged'; customerId?: string }> {
-    const held = await this.repo.heldCustomer(c.id);
-    if (held && alreadyHeld(held, fieldsOf(shop, c))) return { outcome: 'unchanged', customerId: held.id };
-    return this.apply(shop, c);
+  async applyCarried(items: ReadonlyArray<{ shop: string; customer: ShopifyCustomer }>): Promise<void> {
+    if (items.length === 0) return;
+    const held = await this.repo.heldCustomers([...new Set(items.map((i) => i.customer.id))]);
+    const changed = items.filter((i) => {
+      const h = held.get(i.customer.id);
+      return !h || !alreadyHeld(h, fieldsOf(i.shop, i.customer));
+    });
+    for (const applied of await this.applyMany(changed))
+      if (applied.status === 'rejected') throw applied.reason;
   }
 
   /** Publishes what changed, once per customer, after the commit. */

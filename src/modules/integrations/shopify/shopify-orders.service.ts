@@ -2,10 +2,11 @@ import { NotFoundError, UnavailableError } from '../../../platform/errors/app-er
 import type { Logger } from '../../../platform/logging/logger';
 import type { Redis, RedisKeys } from '../../../platform/redis/redis';
 import type { OrderSummary, OrderSummarySource, RecentOrder } from './order-summary.port';
+import { applyTogetherOrAlone } from './apply-together';
 import { ShopifyCallError, type ShopifyAdminApi } from './shopify-client';
 import type { ShopifySettings } from './shopify.config';
 import { toOrderDto } from './shopify.mapper';
-import type { ShopifyRepository } from './shopify.repository';
+import { orderKey, type OrderRow, type ShopifyRepository } from './shopify.repository';
 import { ShopifyOrderPayload, type OrderDto, type ShopifyOrder } from './shopify.schemas';
 import { lockKeys, type ShopifyCustomersService } from './shopify-customers.service';
 
@@ -23,6 +24,24 @@ interface CachedOrders {
   fetchedAt: string;
   shopifyCustomerId: string;
   data: OrderDto[];
+}
+
+/** What we keep of an order. */
+function orderRow(shop: string, o: ShopifyOrder, customerId: string | null): OrderRow {
+  return {
+    shop,
+    shopifyOrderId: o.id,
+    name: o.name,
+    shopifyCustomerId: o.customer?.id ?? null,
+    customerId,
+    totalPrice: o.total_price,
+    currency: o.currency,
+    financialStatus: o.financial_status,
+    fulfillmentStatus: o.fulfillment_status,
+    cancelledAt: o.cancelled_at ?? null,
+    createdAt: o.created_at,
+    updatedAt: o.updated_at,
+  };
 }
 
 export const notConfigured = () =>
@@ -51,48 +70,91 @@ export class ShopifyOrdersService implements OrderSummarySource {
 
   /** Stores an order (create/update/paid/cancelled…) unless we already hold a newer version. */
   async apply(shop: string, o: ShopifyOrder): Promise<OrderOutcome> {
-    // The order carries its customer: make sure the shopper exists (the staleness rule
-    // protects newer customer data), so the order counts towards them at once.
-    if (o.customer?.updated_at) {
-      await this.customers.applyCarried(shop, {
-        ...o.customer,
-        updated_at: o.customer.updated_at,
-        state: null,
-      });
-    }
-    const shopifyCustomerId = o.customer?.id ?? null;
-    const outcome = await this.repo.transaction(async (tx): Promise<OrderOutcome> => {
-      await this.repo.lock(tx, [lockKeys.order(shop, o.id)]);
-      const existing = await this.repo.lockedOrder(tx, shop, o.id);
-      if (existing && o.updated_at < existing.shopify_updated_at) return 'stale';
-      // Taken after the order lock (never before), so a customer arriving at the same moment
-      // either sees this order as an orphan to attach, or is seen by it.
-      if (shopifyCustomerId) await this.repo.lock(tx, [lockKeys.shopifyCustomer(shop, shopifyCustomerId)]);
-      const customerId = shopifyCustomerId
-        ? await this.repo.customerIdForShopifyId(tx, shopifyCustomerId)
-        : null;
-      const affected = [...new Set([customerId, existing?.customer_id ?? null])].filter(
-        (id): id is string => id !== null,
-      );
-      await this.repo.lock(tx, affected.map(lockKeys.summary));
-      await this.repo.upsertOrder(tx, {
-        shop,
-        shopifyOrderId: o.id,
-        name: o.name,
-        shopifyCustomerId,
-        customerId,
-        totalPrice: o.total_price,
-        currency: o.currency,
-        financialStatus: o.financial_status,
-        fulfillmentStatus: o.fulfillment_status,
-        cancelledAt: o.cancelled_at ?? null,
-        createdAt: o.created_at,
-        updatedAt: o.updated_at,
-      });
-      for (const id of affected) await this.repo.recomputeSummary(tx, id);
-      return 'stored';
-    });
+    const [outcome] = await this.applyAll([{ shop, order: o }]);
+    if (!outcome) throw new Error('an order applied without an outcome');
     return outcome;
+  }
+
+  /**
+   * `apply` for many orders (a batch of deliveries): their customers in one go, then the orders
+   * in one transaction of a few statements, instead of ten round trips each. When that fails
+   * (a deadlock, a bad row), each order is applied on its own, and the answer carries each
+   * one's own outcome or error.
+   */
+  applyMany(
+    items: ReadonlyArray<{ shop: string; order: ShopifyOrder }>,
+  ): Promise<Array<PromiseSettledResult<OrderOutcome>>> {
+    return applyTogetherOrAlone(
+      items,
+      (all) => this.applyAll(all),
+      (item) => this.apply(item.shop, item.order),
+      (err) => this.logger.warn({ err, orders: items.length }, 'applying orders together failed; one by one'),
+    );
+  }
+
+  private async applyAll(
+    items: ReadonlyArray<{ shop: string; order: ShopifyOrder }>,
+  ): Promise<OrderOutcome[]> {
+    // The orders carry their customers: make sure those shoppers exist (the staleness rule
+    // protects newer customer data), so each order counts towards its shopper at once.
+    await this.customers.applyCarried(
+      items.flatMap(({ shop, order: o }) =>
+        o.customer?.updated_at
+          ? [{ shop, customer: { ...o.customer, updated_at: o.customer.updated_at, state: null } }]
+          : [],
+      ),
+    );
+    return this.repo.transaction(async (tx) => {
+      // Locks in the same phases as every other writer (orders, then shoppers, then summaries),
+      // each phase in one sorted statement, so no two transactions wait on each other crosswise.
+      await this.repo.lock(
+        tx,
+        items.map((i) => lockKeys.order(i.shop, i.order.id)),
+      );
+      const held = await this.repo.lockedOrders(
+        tx,
+        items.map((i) => ({ shop: i.shop, shopifyOrderId: i.order.id })),
+      );
+      // In delivery order, each against the newest version held or stored before it.
+      const outcomes: OrderOutcome[] = [];
+      const toStore = new Map<string, { shop: string; order: ShopifyOrder }>();
+      for (const item of items) {
+        const key = orderKey(item.shop, item.order.id);
+        const newest = toStore.get(key)?.order.updated_at ?? held.get(key)?.shopify_updated_at;
+        if (newest && item.order.updated_at < newest) {
+          outcomes.push('stale');
+          continue;
+        }
+        toStore.set(key, item);
+        outcomes.push('stored');
+      }
+      const stored = [...toStore.values()];
+      // Taken after the order locks (never before), so a customer arriving at the same moment
+      // either sees these orders as orphans to attach, or is seen by them.
+      const shoppers = stored.flatMap(({ shop, order: o }) =>
+        o.customer ? [{ shop, id: o.customer.id }] : [],
+      );
+      await this.repo.lock(
+        tx,
+        shoppers.map((c) => lockKeys.shopifyCustomer(c.shop, c.id)),
+      );
+      const customerIds = await this.repo.customerIdsForShopifyIds(tx, [
+        ...new Set(shoppers.map((c) => c.id)),
+      ]);
+      const rows = stored.map(({ shop, order: o }) =>
+        orderRow(shop, o, o.customer ? (customerIds.get(o.customer.id) ?? null) : null),
+      );
+      const affected = [
+        ...new Set([
+          ...rows.map((r) => r.customerId),
+          ...rows.map((r) => held.get(orderKey(r.shop, r.shopifyOrderId))?.customer_id ?? null),
+        ]),
+      ].filter((id): id is string => id !== null);
+      await this.repo.lock(tx, affected.map(lockKeys.summary));
+      await this.repo.upsertOrders(tx, rows);
+      await this.repo.recomputeSummaries(tx, affected);
+      return outcomes;
+    });
   }
 
   async delete(shop: string, shopifyOrderId: string): Promise<OrderOutcome> {

@@ -15,6 +15,7 @@ import {
   ShopRedactPayload,
   WebhookHeaders,
   type ShopifyCustomer,
+  type ShopifyOrder,
   customerTopics,
   orderTopics,
   type WebhookReceiver,
@@ -52,6 +53,18 @@ const upsertTopics = new Set([
   'customers/enable',
   'customers/disable',
 ]);
+
+/** Topics whose payload is an order to store (every `orders/` topic but `orders/delete`). */
+function isOrderUpsert(topic: string): boolean {
+  return topic.startsWith('orders/') && topic !== 'orders/delete';
+}
+
+/** A recorded delivery whose payload parsed, waiting to be applied with others of its kind. */
+interface Grouped<P> {
+  webhookId: string;
+  shop: string;
+  payload: P;
+}
 
 /** A delivery's outcome as recorded: what happened, and to which customer. */
 function describeCustomer(r: CustomerResult): string {
@@ -148,7 +161,8 @@ export class ShopifyWebhooksService {
    * The `shopify.webhooks` job: applies a batch of recorded deliveries. The batch is read in one
    * statement and its outcomes written in one (a crash in between re-applies some deliveries on
    * the retry, which every effect allows). Customer upserts are applied together, in one
-   * transaction (`ShopifyCustomersService.applyMany`); the other topics a few at a time. When
+   * transaction (`ShopifyCustomersService.applyMany`), then order upserts the same way
+   * (`ShopifyOrdersService.applyMany`); the other topics a few at a time. When
    * some fail, the job fails and is retried; the deliveries already done are skipped then.
    */
   async processBatch(
@@ -169,7 +183,8 @@ export class ShopifyWebhooksService {
     };
 
     const recorded = await this.repo.deliveries(webhookIds);
-    const upserts: Array<{ webhookId: string; shop: string; customer: ShopifyCustomer }> = [];
+    const customerUpserts: Array<Grouped<ShopifyCustomer>> = [];
+    const orderUpserts: Array<Grouped<ShopifyOrder>> = [];
     const others: DeliveryRow[] = [];
     // A delivery listed twice is applied once (the second would read it as still received).
     for (const id of new Set(webhookIds)) {
@@ -178,14 +193,35 @@ export class ShopifyWebhooksService {
         counts.skipped++;
         continue;
       }
-      const customer = upsertTopics.has(delivery.topic)
-        ? ShopifyCustomerPayload.safeParse(delivery.payload)
-        : null;
-      if (customer?.success)
-        upserts.push({ webhookId: id, shop: delivery.shop_domain, customer: customer.data });
-      else others.push(delivery);
+      const grouped = { webhookId: id, shop: delivery.shop_domain };
+      if (upsertTopics.has(delivery.topic)) {
+        const customer = ShopifyCustomerPayload.safeParse(delivery.payload);
+        if (customer.success) {
+          customerUpserts.push({ ...grouped, payload: customer.data });
+          continue;
+        }
+      } else if (isOrderUpsert(delivery.topic)) {
+        const order = ShopifyOrderPayload.safeParse(delivery.payload);
+        if (order.success) {
+          orderUpserts.push({ ...grouped, payload: order.data });
+          continue;
+        }
+      }
+      others.push(delivery); // unusable payloads too: `process` records why
     }
 
+    const settle = <R>(
+      group: ReadonlyArray<{ webhookId: string }>,
+      applied: Array<PromiseSettledResult<R>>,
+      describe: (r: R) => string,
+    ) => {
+      for (const [i, result] of applied.entries()) {
+        const { webhookId } = group[i] as { webhookId: string };
+        if (result.status === 'fulfilled')
+          finish({ webhookId, status: 'processed', outcome: describe(result.value) });
+        else fail(webhookId, result.reason);
+      }
+    };
     const worker = async () => {
       for (let delivery = others.shift(); delivery !== undefined; delivery = others.shift()) {
         try {
@@ -196,13 +232,16 @@ export class ShopifyWebhooksService {
       }
     };
     try {
-      const applied = await this.customers.applyMany(upserts);
-      for (const [i, result] of applied.entries()) {
-        const { webhookId } = upserts[i] as { webhookId: string };
-        if (result.status === 'fulfilled')
-          finish({ webhookId, status: 'processed', outcome: describeCustomer(result.value) });
-        else fail(webhookId, result.reason);
-      }
+      settle(
+        customerUpserts,
+        await this.customers.applyMany(customerUpserts.map((u) => ({ shop: u.shop, customer: u.payload }))),
+        describeCustomer,
+      );
+      settle(
+        orderUpserts,
+        await this.orders.applyMany(orderUpserts.map((u) => ({ shop: u.shop, order: u.payload }))),
+        (outcome) => outcome,
+      );
       await Promise.all(Array.from({ length: Math.min(batchConcurrency, others.length) }, worker));
     } finally {
       await this.repo.finishDeliveries(finished);
@@ -265,7 +304,7 @@ export class ShopifyWebhooksService {
       case 'orders/delete':
         return this.orders.delete(shop, parse(ShopifyIdOnlyPayload, payload).id);
       default:
-        if (topic.startsWith('orders/')) return this.orders.apply(shop, parse(ShopifyOrderPayload, payload));
+        if (isOrderUpsert(topic)) return this.orders.apply(shop, parse(ShopifyOrderPayload, payload));
         return 'ignored topic';
     }
   }

@@ -57,6 +57,16 @@ export function shopperKey(shop: string, shopifyCustomerId: string): string {
   return `${shop}\n${shopifyCustomerId}`;
 }
 
+export interface LockedOrder {
+  customer_id: string | null;
+  shopify_updated_at: Date;
+}
+
+/** Identifies an order across shops: the key of `lockedOrders`' answer. */
+export function orderKey(shop: string, shopifyOrderId: string): string {
+  return `${shop}\n${shopifyOrderId}`;
+}
+
 export interface HeldCustomerRow {
   id: string;
   email: string | null;
@@ -201,6 +211,7 @@ export class ShopifyRepository {
    * function scan produces its row.
    */
   async lock(tx: EntityManager, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, [
       [...new Set(keys)].sort(),
     ]);
@@ -379,12 +390,17 @@ export class ShopifyRepository {
 
   /** The customer linked to this Shopify id as it is now (no lock: a read to skip no-op writes). */
   async heldCustomer(shopifyCustomerId: string): Promise<HeldCustomerRow | null> {
-    const rows: HeldCustomerRow[] = await this.db.query(
-      `SELECT id, email, name, phone, shopify_shop, shopify_updated_at FROM customers
-        WHERE shopify_customer_id = $1`,
-      [shopifyCustomerId],
+    return (await this.heldCustomers([shopifyCustomerId])).get(shopifyCustomerId) ?? null;
+  }
+
+  /** `heldCustomer` for many Shopify ids in one read, keyed by Shopify id. */
+  async heldCustomers(shopifyCustomerIds: readonly string[]): Promise<Map<string, HeldCustomerRow>> {
+    const rows: Array<HeldCustomerRow & { shopify_customer_id: string }> = await this.db.query(
+      `SELECT id, email, name, phone, shopify_shop, shopify_updated_at, shopify_customer_id FROM customers
+        WHERE shopify_customer_id = ANY($1::text[])`,
+      [shopifyCustomerIds],
     );
-    return rows[0] ?? null;
+    return new Map(rows.map(({ shopify_customer_id: shopifyId, ...held }) => [shopifyId, held]));
   }
 
   async customerByEmail(tx: EntityManager, email: string): Promise<LinkedCustomerRow | null> {
@@ -466,24 +482,46 @@ export class ShopifyRepository {
 
   // --- orders ---------------------------------------------------------------------------------
 
-  async lockedOrder(
+  async lockedOrder(tx: EntityManager, shop: string, shopifyOrderId: string): Promise<LockedOrder | null> {
+    const held = await this.lockedOrders(tx, [{ shop, shopifyOrderId }]);
+    return held.get(orderKey(shop, shopifyOrderId)) ?? null;
+  }
+
+  /** The orders we hold of these, locked in key order, keyed by `orderKey`. */
+  async lockedOrders(
     tx: EntityManager,
-    shop: string,
-    shopifyOrderId: string,
-  ): Promise<{ customer_id: string | null; shopify_updated_at: Date } | null> {
-    const rows: Array<{ customer_id: string | null; shopify_updated_at: Date }> = await tx.query(
-      `SELECT customer_id, shopify_updated_at FROM shopify_orders
-        WHERE shop = $1 AND shopify_order_id = $2 FOR UPDATE`,
-      [shop, shopifyOrderId],
+    orders: ReadonlyArray<{ shop: string; shopifyOrderId: string }>,
+  ): Promise<Map<string, LockedOrder>> {
+    const rows: Array<LockedOrder & { shop: string; shopify_order_id: string }> = await tx.query(
+      `SELECT o.shop, o.shopify_order_id, o.customer_id, o.shopify_updated_at
+         FROM shopify_orders o
+         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS w(shop, shopify_order_id)
+           USING (shop, shopify_order_id)
+        ORDER BY o.shop, o.shopify_order_id
+          FOR UPDATE OF o`,
+      [orders.map((o) => o.shop), orders.map((o) => o.shopifyOrderId)],
     );
-    return rows[0] ?? null;
+    return new Map(
+      rows.map((r) => [
+        orderKey(r.shop, r.shopify_order_id),
+        { customer_id: r.customer_id, shopify_updated_at: r.shopify_updated_at },
+      ]),
+    );
   }
 
   async upsertOrder(tx: EntityManager, o: OrderRow): Promise<void> {
+    await this.upsertOrders(tx, [o]);
+  }
+
+  /** Stores orders (each key at most once) in one statement. */
+  async upsertOrders(tx: EntityManager, orders: readonly OrderRow[]): Promise<void> {
+    if (orders.length === 0) return;
+    const column = <K extends keyof OrderRow>(k: K) => orders.map((o) => o[k]);
     await tx.query(
       `INSERT INTO shopify_orders (shop, shopify_order_id, name, shopify_customer_id, customer_id, total_price,
          currency, financial_status, fulfillment_status, cancelled_at, order_created_at, shopify_updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::numeric[], $7::text[],
+                            $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
        ON CONFLICT (shop, shopify_order_id) DO UPDATE SET
          name = EXCLUDED.name, shopify_customer_id = EXCLUDED.shopify_customer_id,
          customer_id = EXCLUDED.customer_id, total_price = EXCLUDED.total_price, currency = EXCLUDED.currency,
@@ -491,18 +529,18 @@ export class ShopifyRepository {
          cancelled_at = EXCLUDED.cancelled_at, order_created_at = EXCLUDED.order_created_at,
          shopify_updated_at = EXCLUDED.shopify_updated_at`,
       [
-        o.shop,
-        o.shopifyOrderId,
-        o.name,
-        o.shopifyCustomerId,
-        o.customerId,
-        o.totalPrice,
-        o.currency,
-        o.financialStatus,
-        o.fulfillmentStatus,
-        o.cancelledAt,
-        o.createdAt,
-        o.updatedAt,
+        column('shop'),
+        column('shopifyOrderId'),
+        column('name'),
+        column('shopifyCustomerId'),
+        column('customerId'),
+        column('totalPrice'),
+        column('currency'),
+        column('financialStatus'),
+        column('fulfillmentStatus'),
+        column('cancelledAt'),
+        column('createdAt'),
+        column('updatedAt'),
       ],
     );
   }
@@ -517,11 +555,19 @@ export class ShopifyRepository {
   }
 
   async customerIdForShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<string | null> {
-    const rows: Array<{ id: string }> = await tx.query(
-      `SELECT id FROM customers WHERE shopify_customer_id = $1`,
-      [shopifyCustomerId],
+    return (await this.customerIdsForShopifyIds(tx, [shopifyCustomerId])).get(shopifyCustomerId) ?? null;
+  }
+
+  /** The CRM customer linked to each of these Shopify ids, for those that have one. */
+  async customerIdsForShopifyIds(
+    tx: EntityManager,
+    shopifyCustomerIds: readonly string[],
+  ): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; shopify_customer_id: string }> = await tx.query(
+      `SELECT id, shopify_customer_id FROM customers WHERE shopify_customer_id = ANY($1::text[])`,
+      [shopifyCustomerIds],
     );
-    return rows[0]?.id ?? null;
+    return new Map(rows.map((r) => [r.shopify_customer_id, r.id]));
   }
 
   /** Orders that arrived before their customer: attach them now that the customer is known. */
@@ -545,19 +591,27 @@ export class ShopifyRepository {
    * replayed or reordered delivery can never double count. Cancelled orders do not count.
    */
   async recomputeSummary(tx: EntityManager, customerId: string): Promise<void> {
+    await this.recomputeSummaries(tx, [customerId]);
+  }
+
+  /** `recomputeSummary` for many customers in one statement. */
+  async recomputeSummaries(tx: EntityManager, customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length === 0) return;
     await tx.query(
       `INSERT INTO customer_order_summaries
          (customer_id, orders_count, total_spent, currency, first_order_at, last_order_at, updated_at)
-       SELECT $1, count(o.*), COALESCE(sum(o.total_price), 0),
+       SELECT c.id, count(o.*), COALESCE(sum(o.total_price), 0),
               (array_agg(o.currency ORDER BY o.order_created_at DESC))[1],
               min(o.order_created_at), max(o.order_created_at), now()
-         FROM shopify_orders o
-        WHERE o.customer_id = $1 AND o.cancelled_at IS NULL
+         FROM (SELECT DISTINCT unnest($1::uuid[]) AS id ORDER BY 1) AS c
+         LEFT JOIN shopify_orders o ON o.customer_id = c.id AND o.cancelled_at IS NULL
+        GROUP BY c.id
+        ORDER BY c.id
        ON CONFLICT (customer_id) DO UPDATE SET
          orders_count = EXCLUDED.orders_count, total_spent = EXCLUDED.total_spent,
          currency = EXCLUDED.currency, first_order_at = EXCLUDED.first_order_at,
          last_order_at = EXCLUDED.last_order_at, updated_at = now()`,
-      [customerId],
+      [customerIds],
     );
   }
 
