@@ -148,8 +148,7 @@ describe('delivery semantics', () => {
     const shopper = fake.addCustomer();
     await sender.deliver('customers/create', shopper);
     await settle(app);
-    const [linked] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
-    if (!linked) throw new Error('customer not created');
+    const linked = await linkedRow(shopper.id);
     const ticket = await createTicket(app.container, { customerId: linked.id });
     const lateUpdate = fake.updateCustomer(shopper.id, { first_name: 'Late' });
 
@@ -209,6 +208,13 @@ const statusOf = async (ids: string[]) => {
   return Object.fromEntries(rows.map((r) => [r.webhook_id, { status: r.status, outcome: r.outcome }]));
 };
 
+/** The CRM customer linked to a Shopify shopper (the test fails when there is none). */
+const linkedRow = async (shopifyCustomerId: number) => {
+  const [row] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopifyCustomerId)]);
+  if (!row) throw new Error(`no customer linked to shopper ${shopifyCustomerId}`);
+  return row;
+};
+
 /** Records a delivery as the API would, without queueing it: the test runs its job itself. */
 const recordDelivery = async (topic: string, payload: unknown): Promise<string> => {
   const webhookId = `direct-${randomUUID()}`;
@@ -229,9 +235,8 @@ describe('a batch of customer deliveries applied together', () => {
     await sender.deliver('customers/delete', { id: gone.id });
     const crm = await createCustomer(app.container, { email: 'together.crm@example.com' });
     await settle(app);
-    const [heldRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(held.id)]);
-    const [moverRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(mover.id)]);
-    if (!heldRow || !moverRow) throw new Error('shoppers not created');
+    const heldRow = await linkedRow(held.id);
+    const moverRow = await linkedRow(mover.id);
 
     const v1 = fake.updateCustomer(held.id, { first_name: 'One', phone: null });
     const v2 = fake.updateCustomer(held.id, { first_name: 'Two', phone: '+15552222' });
@@ -259,8 +264,7 @@ describe('a batch of customer deliveries applied together', () => {
       failed: 1,
       skipped: 0,
     });
-    const [freshRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(fresh.id)]);
-    if (!freshRow) throw new Error('new shopper not created');
+    const freshRow = await linkedRow(fresh.id);
     const outcome = (status: string, text: string) => ({ status, outcome: text });
     expect(await statusOf(Object.values(ids))).toEqual({
       [ids.v2]: outcome('processed', `updated ${heldRow.id}`),
@@ -300,8 +304,7 @@ describe('a batch of order deliveries applied together', () => {
     const regular = fake.addCustomer();
     await sender.deliver('customers/create', regular);
     await settle(app);
-    const [regularRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(regular.id)]);
-    if (!regularRow) throw new Error('shopper not created');
+    const regularRow = await linkedRow(regular.id);
 
     const a = fake.addOrder(regular.id, { total_price: '40.00' });
     const aUpdated = fake.updateOrder(a.id, { total_price: '45.00' });
@@ -338,8 +341,7 @@ describe('a batch of order deliveries applied together', () => {
 
     const orders = app.container.services.shopify.orders;
     expect(await orders.orderSummary(regularRow.id)).toMatchObject({ orderCount: 1, totalSpent: 45 });
-    const [newcomerRow] = await customersWhere(app, 'shopify_customer_id = $1', [String(newcomer.id)]);
-    if (!newcomerRow) throw new Error('the shopper an order carried was not created');
+    const newcomerRow = await linkedRow(newcomer.id);
     expect(await orders.orderSummary(newcomerRow.id)).toMatchObject({ orderCount: 1, totalSpent: 7.25 });
     const rows: Array<{
       shopify_order_id: string;
@@ -508,8 +510,7 @@ describe('orders', () => {
     const shopper = fake.addCustomer();
     await sender.deliver('customers/create', shopper);
     await settle(app);
-    const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
-    if (!customer) throw new Error('customer missing');
+    const customer = await linkedRow(shopper.id);
 
     const a = fake.addOrder(shopper.id, { total_price: '40.00' });
     const b = fake.addOrder(shopper.id, { total_price: '10.50' });
@@ -579,8 +580,7 @@ describe('orders', () => {
     expect(await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)])).toHaveLength(0);
     await sender.deliver('customers/create', shopper);
     await settle(app);
-    const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
-    if (!customer) throw new Error('customer missing');
+    const customer = await linkedRow(shopper.id);
     expect(await summaryOf(customer.id)).toMatchObject({ orderCount: 1, totalSpent: 12 });
   });
 
@@ -593,8 +593,7 @@ describe('orders', () => {
     await settle(app);
     await sender.deliver('orders/delete', { id: order.id });
     await settle(app);
-    const [customer] = await customersWhere(app, 'shopify_customer_id = $1', [String(shopper.id)]);
-    if (!customer) throw new Error('customer missing');
+    const customer = await linkedRow(shopper.id);
     expect(await summaryOf(customer.id)).toMatchObject({ orderCount: 1, totalSpent: 5 });
   });
 });
