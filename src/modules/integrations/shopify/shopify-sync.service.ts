@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bull';
+import type { z } from 'zod';
 import type { Logger } from '../../../platform/logging/logger';
 import type { QueueService } from '../../../platform/queue/queue.service';
 import type { Redis, RedisKeys } from '../../../platform/redis/redis';
@@ -8,12 +9,7 @@ import type { JobsService, RequestedJob } from '../../jobs/jobs.service';
 import type { PageParams, ShopifyAdminApi } from './shopify-client';
 import type { ShopifySettings } from './shopify.config';
 import type { ShopifyRepository, SyncPhase, SyncRunRow } from './shopify.repository';
-import {
-  ShopifyCustomerPayload,
-  ShopifyOrderPayload,
-  type ShopifyCustomer,
-  type StartSyncInput,
-} from './shopify.schemas';
+import { ShopifyCustomerPayload, ShopifyOrderPayload, type StartSyncInput } from './shopify.schemas';
 import type { ShopifyCustomersService } from './shopify-customers.service';
 import { notConfigured, type ShopifyOrdersService } from './shopify-orders.service';
 
@@ -168,33 +164,18 @@ export class ShopifySyncService {
       const phase: SyncPhase = run.phase;
       const params: PageParams = run.page_cursor ?? this.firstPage(run, phase);
       const page = phase === 'customers' ? await api.customersPage(params) : await api.ordersPage(params);
-      let customers = 0;
-      let orders = 0;
-      if (phase === 'customers') {
-        const shoppers: ShopifyCustomer[] = [];
-        for (const item of page.items) {
-          const parsed = ShopifyCustomerPayload.safeParse(item);
-          if (parsed.success) shoppers.push(parsed.data);
-          else this.logger.warn({ runId }, 'skipping a customer in an unexpected shape');
-        }
-        // The page's shoppers are applied together; one that still fails fails the page, and the
-        // job's retry resumes from it (applying is idempotent).
-        for (const applied of await this.customers.applyMany(
-          shoppers.map((customer) => ({ shop, customer })),
-        )) {
-          if (applied.status === 'rejected') throw applied.reason;
-          customers++;
-        }
-      }
-      for (const item of phase === 'orders' ? page.items : []) {
-        const parsed = ShopifyOrderPayload.safeParse(item);
-        if (!parsed.success) {
-          this.logger.warn({ runId }, 'skipping an order in an unexpected shape');
-          continue;
-        }
-        await this.orders.apply(shop, parsed.data);
-        orders++;
-      }
+      // A page is applied together; an item that still fails fails the page, and the job's
+      // retry resumes from it (applying is idempotent).
+      const applied =
+        phase === 'customers'
+          ? await this.applyPage(runId, 'customer', page.items, ShopifyCustomerPayload, (valid) =>
+              this.customers.applyMany(valid.map((customer) => ({ shop, customer }))),
+            )
+          : await this.applyPage(runId, 'order', page.items, ShopifyOrderPayload, (valid) =>
+              this.orders.applyMany(valid.map((order) => ({ shop, order }))),
+            );
+      const customers = phase === 'customers' ? applied : 0;
+      const orders = phase === 'orders' ? applied : 0;
       const nextPhase: SyncPhase = page.next
         ? phase
         : phase === 'customers' && run.include_orders
@@ -216,6 +197,28 @@ export class ShopifySyncService {
 
   private filter(run: SyncRunRow): PageParams {
     return run.updated_since ? { updated_at_min: run.updated_since.toISOString() } : {};
+  }
+
+  /** Applies a page's items of the expected shape (the others are logged and skipped): how many. */
+  private async applyPage<S extends z.ZodType, R>(
+    runId: string,
+    what: 'customer' | 'order',
+    items: readonly unknown[],
+    schema: S,
+    applyMany: (valid: Array<z.output<S>>) => Promise<Array<PromiseSettledResult<R>>>,
+  ): Promise<number> {
+    const valid: Array<z.output<S>> = [];
+    for (const item of items) {
+      const parsed = schema.safeParse(item);
+      if (parsed.success) valid.push(parsed.data);
+      else this.logger.warn({ runId }, `skipping a ${what} in an unexpected shape`);
+    }
+    let applied = 0;
+    for (const result of await applyMany(valid)) {
+      if (result.status === 'rejected') throw result.reason;
+      applied++;
+    }
+    return applied;
   }
 
   private firstPage(run: SyncRunRow, phase: SyncPhase): PageParams {
