@@ -33,16 +33,25 @@ async function main(): Promise<void> {
     for (const before = first.done; first.done === before && Date.now() < waitUntil; first = await counts())
       await sleep(20);
   }
+  // While the CPU is measured, only a probe for one waiting delivery (on the pending index):
+  // counting the whole table every 250 ms cost Postgres ~20 ms a time, a fifth of its share.
+  const anyWaiting = async () =>
+    (
+      await db.query<{ waiting: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM shopify_webhook_deliveries WHERE status = 'received') AS waiting`,
+      )
+    ).rows[0]?.waiting === true;
   const cpuBefore = { worker: workerCpuMs(), postgres: postgresCpuMs() };
   const started = Date.now();
-  let last = first;
-  while (last.waiting > 0 && Date.now() - started < limitSeconds * 1000) {
+  let waiting = first.waiting > 0;
+  while (waiting && Date.now() - started < limitSeconds * 1000) {
     await sleep(250);
-    last = await counts();
+    waiting = await anyWaiting();
   }
-  const cpuAfter = { worker: workerCpuMs(), postgres: postgresCpuMs() };
-  await db.end();
   const seconds = (Date.now() - started) / 1000;
+  const cpuAfter = { worker: workerCpuMs(), postgres: postgresCpuMs() };
+  const last = await counts();
+  await db.end();
   const processed = last.done - first.done;
   const perDelivery = (before: number | null, after: number | null) =>
     before === null || after === null || processed === 0
