@@ -132,8 +132,10 @@ describe('Gorgias webhooks', () => {
     const ticketId = await crmTicketOf(seeded.id);
     await gorgiasQueueIdle(app);
     useIntegrations(integrations('full'));
-    fake.addMessage(seeded.id, { fromAgent: true, body: 'Wrapped and shipped.' });
-    fake.addMessage(seeded.id, { internal: true, body: 'Used the red paper.' });
+    // A second apart: two messages of the same millisecond have no order but their random ids.
+    const now = Date.now();
+    fake.addMessage(seeded.id, { fromAgent: true, body: 'Wrapped and shipped.', at: new Date(now - 1000) });
+    fake.addMessage(seeded.id, { internal: true, body: 'Used the red paper.', at: new Date(now) });
     await eventually(async () => (await messagesOf(ticketId)).length === 3, 'both messages in the CRM');
     const messages = await messagesOf(ticketId);
     expect(messages.slice(1).map((m) => [m.author, m.internal, m.body])).toEqual([
