@@ -10,6 +10,7 @@ import { TicketsSmartOrderIndex1764700000000 } from './1764700000000-TicketsSmar
 import { Analytics1764600000000 } from './1764600000000-Analytics';
 import { SlaClocksAutovacuum1764800000000 } from './1764800000000-SlaClocksAutovacuum';
 import { TicketsAgentQueueIndex1764900000000 } from './1764900000000-TicketsAgentQueueIndex';
+import { AnalyticsReleasesAreNotTransfers1765100000000 } from './1765100000000-AnalyticsReleasesAreNotTransfers';
 import { ShopifyDeliveriesReceivedBrin1765000000000 } from './1765000000000-ShopifyDeliveriesReceivedBrin';
 
 /**
@@ -30,4 +31,5 @@ export const migrations = [
   SlaClocksAutovacuum1764800000000,
   TicketsAgentQueueIndex1764900000000,
   ShopifyDeliveriesReceivedBrin1765000000000,
+  AnalyticsReleasesAreNotTransfers1765100000000,
 ];

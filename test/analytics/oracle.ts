@@ -174,7 +174,7 @@ export class Oracle {
       reopened: await count(`a.agent_id = $1 AND a.method = 'reopen' AND ${inRange('a.assigned_at')}`),
       accepted: await count(`a.agent_id = $1 AND a.accepted_at IS NOT NULL AND ${inRange('a.accepted_at')}`),
       transferredOut: await count(
-        `a.agent_id = $1 AND a.transferred_at IS NOT NULL AND ${inRange('a.transferred_at')}`,
+        `a.agent_id = $1 AND a.transferred_to IS NOT NULL AND ${inRange('a.transferred_at')}`,
       ),
       resolved: resolution.count,
       publicReplies: await messages(false),

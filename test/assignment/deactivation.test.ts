@@ -105,3 +105,25 @@ test('when an agent is reactivated before the release runs, then they keep their
   expect(released).toEqual({ released: 0 });
   expect((await read(ticket.id)).assigneeId).toBe(agent.agent.id);
 });
+
+test('when an agent hands one ticket to a colleague and the rest are released by deactivation, then their report counts one transfer out', async () => {
+  await start();
+  const agent = await createAgent(app.container);
+  const colleague = await createAgent(app.container);
+  const [handed, released] = await ticketsAssignedTo(app, agent.agent.id, admin.auth, 2);
+  if (!handed || !released) throw new Error('no tickets');
+  await app.http
+    .post(`/api/tickets/${handed.id}/transfer`)
+    .set(admin.auth)
+    .send({ toAgentId: colleague.agent.id })
+    .expect(200);
+  await app.http.delete(`/api/agents/${agent.agent.id}`).set(admin.auth).expect(204);
+  await assigneeBecomes(released.id, null);
+
+  await app.container.events.drain();
+  await app.container.services.analyticsRollups.refresh();
+  const report = async (id: string) =>
+    (await app.http.get(`/api/analytics/agents/${id}/today`).set(admin.auth).expect(200)).body;
+  expect(await report(agent.agent.id)).toMatchObject({ assigned: 2, transferredOut: 1 });
+  expect(await report(colleague.agent.id)).toMatchObject({ transferredIn: 1, transferredOut: 0 });
+});

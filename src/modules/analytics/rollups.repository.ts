@@ -198,7 +198,9 @@ export class RollupsRepository {
       `SELECT a.ticket_id, a.agent_id, a.method, ${day('a.assigned_at')} AS assigned_day,
                 ${day('a.accepted_at')} AS accepted_day, ${day('a.completed_at')} AS completed_day,
                 ${msBetween('a.completed_at', 't.created_at')} AS completed_ms,
-                ${day('a.transferred_at')} AS transferred_day
+                -- A transfer out is a ticket handed to another agent; a release to nobody (the
+                -- agent deactivated, the ticket unassigned) is not the agent's transfer.
+                CASE WHEN a.transferred_to IS NOT NULL THEN ${day('a.transferred_at')} END AS transferred_day
            FROM ticket_assignments a JOIN tickets t ON t.id = a.ticket_id
           WHERE a.ticket_id = ANY($1::uuid[])`,
       params,
