@@ -388,12 +388,10 @@ export class ShopifyRepository {
     return states;
   }
 
-  /** The customer linked to this Shopify id as it is now (no lock: a read to skip no-op writes). */
-  async heldCustomer(shopifyCustomerId: string): Promise<HeldCustomerRow | null> {
-    return (await this.heldCustomers([shopifyCustomerId])).get(shopifyCustomerId) ?? null;
-  }
-
-  /** `heldCustomer` for many Shopify ids in one read, keyed by Shopify id. */
+  /**
+   * The customers linked to these Shopify ids as they are now, keyed by Shopify id (no lock: a
+   * read to skip no-op writes).
+   */
   async heldCustomers(shopifyCustomerIds: readonly string[]): Promise<Map<string, HeldCustomerRow>> {
     const rows: Array<HeldCustomerRow & { shopify_customer_id: string }> = await this.db.query(
       `SELECT id, email, name, phone, shopify_shop, shopify_updated_at, shopify_customer_id FROM customers
@@ -509,10 +507,6 @@ export class ShopifyRepository {
     );
   }
 
-  async upsertOrder(tx: EntityManager, o: OrderRow): Promise<void> {
-    await this.upsertOrders(tx, [o]);
-  }
-
   /** Stores orders (each key at most once) in one statement. */
   async upsertOrders(tx: EntityManager, orders: readonly OrderRow[]): Promise<void> {
     if (orders.length === 0) return;
@@ -552,10 +546,6 @@ export class ShopifyRepository {
       [shop, shopifyOrderId],
     );
     return rows[0]?.customer_id ?? null;
-  }
-
-  async customerIdForShopifyId(tx: EntityManager, shopifyCustomerId: string): Promise<string | null> {
-    return (await this.customerIdsForShopifyIds(tx, [shopifyCustomerId])).get(shopifyCustomerId) ?? null;
   }
 
   /** The CRM customer linked to each of these Shopify ids, for those that have one. */
