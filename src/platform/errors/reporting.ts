@@ -23,7 +23,7 @@ export function createErrorReporter(dsn: string | undefined, environment: string
     // Errors only. No `tracesSampleRate`: set, even to 0, it turns tracing on (a span for every
     // request, never sent). And none of the integrations that instrument requests, frameworks or
     // the console, nor the load-time hooks that feed them: with v11's defaults a webhook storm
-    // cost the API 1.5-2.3x the CPU per acknowledgement (BENCHMARKS.md).
+    // cost the API 2.7-3.4x the CPU per acknowledgement (BENCHMARKS.md).
     enableRuntimeChannelInjection: false,
     integrations: (defaults) => defaults.filter((i) => errorIntegrations.has(i.name)),
   });
