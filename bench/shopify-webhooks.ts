@@ -49,6 +49,19 @@ let sequence = 0;
 const recent: Buffer[] = [];
 const start = Date.now();
 
+const lastUpdatedAt = new Map<number, number>();
+
+/**
+ * The shopper's new `updated_at`: now, or a millisecond after its previous one. From the wall
+ * clock so that a run's updates are newer than what earlier runs stored (a run-relative clock
+ * made every run after the first on a database deliveries the CRM rightly skipped as stale).
+ */
+function nextUpdatedAt(shopper: number): string {
+  const at = Math.max(Date.now(), (lastUpdatedAt.get(shopper) ?? 0) + 1);
+  lastUpdatedAt.set(shopper, at);
+  return new Date(at).toISOString();
+}
+
 /** A new signed delivery, or (sometimes) a repeat of a recent one, byte for byte, as HTTP bytes. */
 function nextDelivery(): Buffer {
   if (recent.length > 100 && Math.random() < repeatShare) {
@@ -56,7 +69,7 @@ function nextDelivery(): Buffer {
   }
   sequence++;
   const id = 8_000_000_000 + (sequence % shoppers);
-  const updatedAt = new Date(start + sequence * 1000).toISOString();
+  const updatedAt = nextUpdatedAt(id);
   const customer = {
     id,
     email: `bench-${id}@example.com`,

@@ -122,6 +122,21 @@ ensure_redis() {
   die "Redis does not answer at $host:$port. Start it (redis-server --daemonize yes), $compose_hint"
 }
 
+# Drops the database of $1 if it exists (closing its sessions), so ensure_database makes it anew.
+drop_database() {
+  local url="$1" admin
+  admin=$(node -e 'const u=new URL(process.argv[1]); u.pathname="/postgres"; console.log(u.toString())' "$url")
+  node -e '
+    const { Client } = require("pg");
+    (async () => {
+      const c = new Client({ connectionString: process.argv[1] });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${process.argv[2].replace(/"/g, "")}" WITH (FORCE)`);
+      await c.end();
+    })().catch((e) => { console.error("cannot drop database: " + e.message); process.exit(1); });
+  ' "$admin" "$(url_db "$url")"
+}
+
 ensure_database() {
   local url="$1" db admin
   db=$(url_db "$url")
