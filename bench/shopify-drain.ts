@@ -57,6 +57,10 @@ async function main(): Promise<void> {
     before === null || after === null || processed === 0
       ? 'n/a'
       : `${(((after - before) * 1000) / processed).toFixed(0)} µs`;
+  if (first.waiting === 0) {
+    console.log('drain           nothing waiting after the storm: the worker kept up');
+    return;
+  }
   console.log(
     `drain           ${first.waiting} waiting after the storm; the worker processed ${processed} ` +
       `in ${seconds.toFixed(1)} s (${(processed / seconds).toFixed(0)}/s)` +
