@@ -28,7 +28,11 @@ export function buildRequestListener(c: Container, opts: AppOptions = {}): Reque
     logger: c.logger,
     report: opts.report ?? (() => undefined),
   });
+  const shuttingDown = opts.isShuttingDown ?? (() => false);
   return (req, res) => {
+    // Once stopping, every answer closes its connection: senders that keep theirs busy (Shopify
+    // does, in a storm) would otherwise hold the server open until the shutdown timeout.
+    if (shuttingDown()) res.shouldKeepAlive = false;
     if (!lane(req, res)) app(req, res);
   };
 }
