@@ -1,89 +1,45 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { FakeShopify } from '../fakes/shopify/fake-shopify';
 import { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
+import { spawnEntry, freePort, type SpawnedProcess } from '../setup/spawn';
 import { baseTestEnv, createTestDatabase, testRedisPrefix } from '../setup/test-app';
 import { dbUrl } from '../setup/test-env';
-import { shopifyEnv, waitFor, webhookSecret } from './helpers';
+import { customersWhere, settle, shopifyEnv, startShopifyApp, waitFor, webhookSecret } from './helpers';
 
 /**
- * The API process itself (src/main.ts in a child process, compiled on the fly with swc as jest
- * does), stopped with SIGTERM in the middle of a webhook storm, as a deploy or a scale-down
- * does: every delivery it acknowledged must be recorded, and it must exit by itself, cleanly,
- * while senders keep their connections busy (Shopify's do).
+ * The real processes (src/main.ts, src/worker.ts in processes of their own) stopped with
+ * SIGTERM in the middle of their work, as a deploy or a scale-down does: nothing acknowledged
+ * or recorded may be lost, and each must exit by itself, cleanly.
  */
 
-const swcOptions = {
-  jsc: {
-    target: 'es2022',
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
+const exitedCleanly = async (p: SpawnedProcess) => {
+  const { code, signal } = await p.exited;
+  return { code, signal, output: code === 0 ? '' : p.output() };
 };
 
-/** Boots src/main.ts with a require hook that compiles TypeScript the way jest.config.js does. */
-const boot = `
-const { transformSync } = require('@swc/core');
-const { readFileSync } = require('node:fs');
-const options = ${JSON.stringify(swcOptions)};
-require.extensions['.ts'] = (module, filename) => {
-  module._compile(transformSync(readFileSync(filename, 'utf8'), { ...options, filename }).code, filename);
-};
-require(${JSON.stringify(join(__dirname, '../../src/main.ts'))});
-`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-describe('the API stopped during a webhook storm', () => {
+describe('processes stopped in the middle of a webhook storm', () => {
   const fake = new FakeShopify();
-  let child: ChildProcess | undefined;
+  const spawned: SpawnedProcess[] = [];
 
   beforeAll(() => fake.start());
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    for (const p of spawned) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await fake.stop();
   });
 
-  it('records every delivery it acknowledged and exits cleanly on SIGTERM', async () => {
+  it('the API records every delivery it acknowledged and exits cleanly on SIGTERM', async () => {
     const dbName = await createTestDatabase();
     const port = await freePort();
-    let output = '';
-    child = spawn(process.execPath, ['-e', boot], {
-      cwd: join(__dirname, '../..'),
-      env: {
-        ...process.env,
-        ...baseTestEnv(dbName, testRedisPrefix()),
-        ...shopifyEnv(fake),
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        SHUTDOWN_TIMEOUT_MS: '10000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const api = spawnEntry('src/main.ts', {
+      ...baseTestEnv(dbName, testRedisPrefix()),
+      ...shopifyEnv(fake),
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_TIMEOUT_MS: '10000',
     });
-    child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-    const exited = exitOf(child);
+    spawned.push(api);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor(
       'the API to be ready',
@@ -122,13 +78,13 @@ describe('the API stopped during a webhook storm', () => {
     const beforeSignal = acknowledged.length;
     signalled = true;
     const signalledAt = Date.now();
-    child.kill('SIGTERM');
-    const { code, signal } = await exited;
+    api.child.kill('SIGTERM');
+    const exit = await exitedCleanly(api);
     const stoppedInMs = Date.now() - signalledAt;
     stopSending = true;
     await Promise.all(lanes);
 
-    expect({ code, signal, output: code === 0 ? '' : output }).toEqual({ code: 0, signal: null, output: '' });
+    expect(exit).toEqual({ code: 0, signal: null, output: '' });
     // It stopped by itself, well within its own shutdown timeout, though senders never paused.
     expect(stoppedInMs).toBeLessThan(5_000);
     expect(sentAfterSignal).toBeGreaterThan(0);
@@ -141,10 +97,78 @@ describe('the API stopped during a webhook storm', () => {
         `SELECT webhook_id FROM shopify_webhook_deliveries WHERE webhook_id = ANY($1::text[])`,
         [acknowledged],
       );
+      // Those in flight when the signal came were answered too.
       expect(acknowledged.length).toBeGreaterThan(beforeSignal);
       expect(new Set(rows.map((r) => r.webhook_id))).toEqual(new Set(acknowledged));
     } finally {
       await db.end();
     }
+  }, 90_000);
+
+  it('the worker stopped mid-backlog exits cleanly, and the next one applies the rest once', async () => {
+    // The API in this process, without a worker: it records a backlog of versions of 200 shoppers.
+    const app = await startShopifyApp(fake);
+    const sender = new ShopifyWebhookSender({
+      baseUrl: app.url,
+      secret: webhookSecret,
+      shopDomain: fake.shop,
+    });
+    const shoppers = 200;
+    const versions = 8;
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    const payloadOf = (n: number) => {
+      const shopper = n % shoppers;
+      const version = Math.floor(n / shoppers);
+      return {
+        id: 6_000_000 + shopper,
+        email: `backlog-${shopper}@example.com`,
+        first_name: 'Backlog',
+        last_name: `v${version}`,
+        updated_at: new Date(start + version * 60_000).toISOString(),
+      };
+    };
+    // Versions in a shuffled order: the newest must win whatever order they are applied in.
+    const order = Array.from({ length: shoppers * versions }, (_, n) => n).sort(() => Math.random() - 0.5);
+    for (let i = 0; i < order.length; i += 50) {
+      const results = await Promise.all(
+        order.slice(i, i + 50).map((n) => sender.deliver('customers/update', payloadOf(n))),
+      );
+      expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+    }
+    const countWhere = async (status: string) =>
+      (
+        (await app.container.db.query(
+          `SELECT count(*)::int AS n FROM shopify_webhook_deliveries WHERE status = $1`,
+          [status],
+        )) as Array<{ n: number }>
+      )[0]?.n ?? 0;
+
+    const worker = spawnEntry('src/worker.ts', {
+      ...baseTestEnv(new URL(app.config.db.url).pathname.slice(1), app.config.redis.prefix),
+      ...shopifyEnv(fake),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
+    spawned.push(worker);
+    await waitFor(
+      'the worker to start on the backlog',
+      async () => (await countWhere('processed')) > 0,
+      30_000,
+    );
+    const signalledAt = Date.now();
+    worker.child.kill('SIGTERM');
+    expect(await exitedCleanly(worker)).toEqual({ code: 0, signal: null, output: '' });
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    // Stopped part way: some of the backlog is still waiting for the next worker.
+    expect(await countWhere('received')).toBeGreaterThan(0);
+
+    app.startWorker();
+    await settle(app);
+    expect(await countWhere('processed')).toBe(shoppers * versions);
+    const customers = await customersWhere(app, `email LIKE 'backlog-%'`, []);
+    expect(customers).toHaveLength(shoppers);
+    expect(new Set(customers.map((c) => c.name))).toEqual(new Set([`Backlog v${versions - 1}`]));
+    await app.stop();
   }, 90_000);
 });
