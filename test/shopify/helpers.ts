@@ -70,13 +70,17 @@ export async function waitFor<T>(
 }
 
 /** Waits until every recorded delivery was processed (or failed) and listeners are done. */
-export async function settle(app: TestApp): Promise<void> {
-  await waitFor('webhook deliveries to be processed', async () => {
-    const rows: Array<{ n: number }> = await app.container.db.query(
-      `SELECT count(*)::int AS n FROM shopify_webhook_deliveries WHERE status = 'received'`,
-    );
-    return rows[0]?.n === 0;
-  });
+export async function settle(app: TestApp, timeoutMs?: number): Promise<void> {
+  await waitFor(
+    'webhook deliveries to be processed',
+    async () => {
+      const rows: Array<{ n: number }> = await app.container.db.query(
+        `SELECT count(*)::int AS n FROM shopify_webhook_deliveries WHERE status = 'received'`,
+      );
+      return rows[0]?.n === 0;
+    },
+    timeoutMs,
+  );
   await app.container.events.drain();
 }
 

@@ -15,6 +15,15 @@ export interface ScheduledJob<N extends JobName = JobName> {
   repeat: { every: number } | { cron: string; tz?: string };
 }
 
+/**
+ * How often a worker looks for jobs left active by a worker that stopped (bull's stalled check; a
+ * job is moved back to waiting on the second look that finds it unlocked). A worker stopped while
+ * fetching can leave the job it was fetching so (bull aborts the blocking fetch on close); with
+ * bull's 30 s such jobs waited up to a minute after every deploy. Only unlocked jobs move, and a
+ * running job renews its lock every 15 s, so a shorter look does not touch running jobs.
+ */
+const stalledCheckMs = 5_000;
+
 const defaultJobOptions: JobOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
@@ -33,6 +42,7 @@ export class QueueService {
   private subscriber?: Redis;
   /** bull does not close connections it got from createClient, so we track and close them. */
   private readonly blocking: Redis[] = [];
+  private processing = false;
 
   constructor(
     private readonly redisUrl: string,
@@ -46,6 +56,7 @@ export class QueueService {
       q = new Bull(name, {
         prefix: `${this.prefix}:bull`,
         defaultJobOptions,
+        settings: { stalledInterval: stalledCheckMs },
         createClient: (type) => this.connection(type),
       });
       q.on('error', (err) => this.logger.error({ err, queue: name }, 'queue error'));
@@ -85,6 +96,7 @@ export class QueueService {
   ): void {
     const missing = allJobNames().filter((n) => !handlers[n]);
     if (missing.length > 0) throw new Error(`No handler for job(s): ${missing.join(', ')}`);
+    this.processing = true;
     for (const queueName of Object.keys(queueJobs) as QueueName[]) {
       const queue = this.queue(queueName);
       queue.process('*', concurrency[queueName] ?? 5, async (job: Job) => {
@@ -107,12 +119,29 @@ export class QueueService {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    await Promise.all([...this.queues.values()].map((q) => this.closeQueue(q)));
     this.queues.clear();
     for (const b of this.blocking.splice(0)) b.disconnect();
     await Promise.all([this.client?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
     this.client = undefined;
     this.subscriber = undefined;
+  }
+
+  /**
+   * bull fetches the next job as it completes one (atomically, locked to this worker), and when
+   * that happens while stopping it drops the fetched job, still locked: it waited out the lock
+   * (30 s) and two stalled checks before another worker got it. So a processing queue is paused
+   * first (its running jobs finish), then the locks this worker still holds are released (bull
+   * releases only a lock taken with this worker's token), and the next stalled check hands those
+   * jobs on.
+   */
+  private async closeQueue(q: Queue): Promise<void> {
+    if (this.processing) {
+      await q.pause(true).catch(() => undefined);
+      const active = await q.getActive().catch(() => []);
+      await Promise.all(active.map((job) => job.releaseLock().catch(() => undefined)));
+    }
+    await q.close().catch(() => undefined);
   }
 
   /** Every queue adds its listeners to the shared connections: more than node's default 10. */
