@@ -44,6 +44,7 @@ export const storageSection = envSection(
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
     DB_POOL_SIZE: envInt(20, 1, 500),
     DB_STATEMENT_TIMEOUT_MS: envInt(15000, 0),
+    DB_CONNECT_TIMEOUT_MS: envInt(5000, 0),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
     REDIS_PREFIX: z
       .string()
@@ -55,6 +56,7 @@ export const storageSection = envSection(
       url: env.DATABASE_URL,
       poolSize: env.DB_POOL_SIZE,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
   }),

@@ -8,6 +8,8 @@ export interface DbOptions {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
+  /** How long a query waits for a connection (a new one, or a free one from the pool); 0 = forever. */
+  connectTimeoutMs?: number;
   applicationName?: string;
 }
 
@@ -27,6 +29,7 @@ export function createDataSource(opts: DbOptions): DataSource {
       max: opts.poolSize,
       statement_timeout: opts.statementTimeoutMs || undefined,
       idleTimeoutMillis: 30000,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 0,
     },
   });
 }

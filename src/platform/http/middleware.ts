@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../db/postgres-errors';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { currentContext, runWithContext } from '../logging/request-context';
@@ -73,6 +74,22 @@ export function errorReply(
   logger: Logger,
   report: (err: unknown) => void,
 ): ErrorReply {
+  if (isDatabaseUnavailable(err)) {
+    // Every request fails alike while it lasts: logged, not reported one by one.
+    logger.error({ err }, 'database unavailable');
+    return {
+      status: 503,
+      headers: { 'Retry-After': '5' },
+      body: {
+        error: {
+          code: 'database_unavailable',
+          message: 'The database is unavailable; retry shortly',
+          details: [],
+          requestId,
+        },
+      },
+    };
+  }
   const known = err instanceof AppError ? err : fromBodyParser(err);
   if (known) {
     return {
