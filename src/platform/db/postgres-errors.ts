@@ -41,8 +41,7 @@ const unreachable = new Set([
 ]);
 
 /** What pg's pool and client say when no connection could be had or the one in use broke. */
-const lostConnection =
-  /timeout exceeded when trying to connect|Connection terminated|not queryable/i;
+const lostConnection = /timeout exceeded when trying to connect|Connection terminated|not queryable/i;
 
 /**
  * Postgres could not be reached or dropped the connection: a condition of the moment, for the
