@@ -68,3 +68,12 @@ test('when Postgres cannot be reached at all, then requests answer 503 within th
   await proxy.up();
   expect((await listTickets()).res.status).toBe(200);
 });
+
+test('the OpenAPI document gives every route its 503', async () => {
+  const doc = (await app.http.get('/openapi.json').expect(200)).body as {
+    paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  };
+  const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
+  expect(operations.length).toBeGreaterThan(40);
+  expect(operations.filter((op) => !op.responses['503'])).toEqual([]);
+});
