@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/postgres-errors';
+import { isRedisUnavailable } from '../redis/redis';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { currentContext, runWithContext } from '../logging/request-context';
@@ -58,6 +59,13 @@ function fromBodyParser(err: unknown): AppError | undefined {
   }
 }
 
+/** Postgres or Redis out of reach: what every route answers 503 for (API.md). */
+function unavailableDependency(err: unknown): 'database' | 'redis' | undefined {
+  if (isDatabaseUnavailable(err)) return 'database';
+  if (isRedisUnavailable(err)) return 'redis';
+  return undefined;
+}
+
 export interface ErrorReply {
   status: number;
   headers?: Record<string, string>;
@@ -66,7 +74,8 @@ export interface ErrorReply {
 
 /**
  * The one place errors become HTTP responses (the express error handler and the webhook lane
- * both use it). Unknown errors are a bare 500, logged and reported.
+ * both use it). Postgres or Redis out of reach is a 503 with Retry-After; unknown errors are a
+ * bare 500, logged and reported.
  */
 export function errorReply(
   err: unknown,
@@ -74,16 +83,17 @@ export function errorReply(
   logger: Logger,
   report: (err: unknown) => void,
 ): ErrorReply {
-  if (isDatabaseUnavailable(err)) {
+  const unavailable = unavailableDependency(err);
+  if (unavailable) {
     // Every request fails alike while it lasts: logged, not reported one by one.
-    logger.error({ err }, 'database unavailable');
+    logger.error({ err }, `${unavailable} unavailable`);
     return {
       status: 503,
       headers: { 'Retry-After': '5' },
       body: {
         error: {
-          code: 'database_unavailable',
-          message: 'The database is unavailable; retry shortly',
+          code: `${unavailable}_unavailable`,
+          message: `${unavailable === 'database' ? 'The database' : 'Redis'} is unavailable; retry shortly`,
           details: [],
           requestId,
         },

@@ -22,7 +22,7 @@ const commonErrors: Record<number, string> = {
   413: 'Body too large',
   415: 'Body is not JSON',
   429: 'Rate limited; see Retry-After',
-  503: 'A dependency is unavailable (every route: database_unavailable while Postgres is); see Retry-After',
+  503: 'A dependency is unavailable (on every route: Postgres or Redis out of reach); see Retry-After',
 };
 
 /** The OpenAPI document, generated from the same route definitions that validate requests. */
@@ -49,7 +49,7 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
         ...(content ? { content } : {}),
       };
     }
-    // 400 (input) and 503 (Postgres unreachable) can come from any route.
+    // 400 (input) and 503 (Postgres or Redis out of reach) can come from any route.
     const errorStatuses = [400, 404, 409, 413, 415, 429, 503].filter(
       (s) => route.responses.some((r) => r.status === s) || s === 400 || s === 503,
     );

@@ -16,3 +16,12 @@ export class RedisKeys {
     return [this.prefix, ...parts].join(':');
   }
 }
+
+/**
+ * Redis could not be reached: ioredis gave up on the command after its retries
+ * (`maxRetriesPerRequest`), or the connection is closed. A condition of the moment (503).
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'MaxRetriesPerRequestError' || err.message === 'Connection is closed.';
+}
