@@ -4,21 +4,11 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '../..');
 
-const swcOptions = {
-  jsc: {
-    target: 'es2022',
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
-
 /** A node program that compiles TypeScript on require as jest.config.js does, then loads `entry`. */
 const bootOf = (entry: string) => `
 const { transformSync } = require('@swc/core');
 const { readFileSync } = require('node:fs');
-const options = ${JSON.stringify(swcOptions)};
+const options = require(${JSON.stringify(join(__dirname, 'swc-options.json'))});
 require.extensions['.ts'] = (module, filename) => {
   module._compile(transformSync(readFileSync(filename, 'utf8'), { ...options, filename }).code, filename);
 };
