@@ -18,9 +18,10 @@ export interface ScheduledJob<N extends JobName = JobName> {
 /**
  * How often a worker looks for jobs left active by a worker that stopped (bull's stalled check; a
  * job is moved back to waiting on the second look that finds it unlocked). A worker stopped while
- * fetching can leave the job it was fetching so (bull aborts the blocking fetch on close); with
- * bull's 30 s such jobs waited up to a minute after every deploy. Only unlocked jobs move, and a
- * running job renews its lock every 15 s, so a shorter look does not touch running jobs.
+ * fetching can leave the job it was fetching so (bull aborts the blocking fetch on close), as can
+ * one that crashed once its locks expire; with bull's 30 s such jobs waited up to a minute more.
+ * Only unlocked jobs move, and a running job renews its lock every 15 s, so a shorter look does
+ * not touch running jobs.
  */
 const stalledCheckMs = 5_000;
 
