@@ -11,11 +11,23 @@ async function main(): Promise<void> {
   const report = createErrorReporter(config.sentryDsn, config.env);
   const container = await createContainer(config, { processName: 'worker' });
   const { logger, queues, metrics } = container;
+  let scheduled: Promise<void> = Promise.resolve();
+  // Installed before the first job starts (a SIGTERM in between ended that job half way); a stop
+  // during start-up lets the schedules be written before the queues close.
+  handleProcessSignals(
+    logger,
+    async () => {
+      await scheduled.catch(() => undefined);
+      await container.close();
+    },
+    config.shutdownTimeoutMs,
+    report,
+  );
   queues.process(container.jobHandlers, {}, (queue, name, outcome) =>
     metrics.jobs.inc({ queue, name, outcome }),
   );
-  await queues.schedule(container.schedules);
-  handleProcessSignals(logger, () => container.close(), config.shutdownTimeoutMs, report);
+  scheduled = queues.schedule(container.schedules);
+  await scheduled;
   logger.info({ queues: queues.allQueues().map((q) => q.name) }, 'worker started');
 }
 
