@@ -1,8 +1,11 @@
 import type { Response } from 'supertest';
 import { createAgent, type AgentWithToken } from '../factories';
+import { FakeShopify } from '../fakes/shopify/fake-shopify';
+import { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
 import { TcpProxy } from '../fakes/tcp-proxy';
 import { createTestDatabase, startTestApp, type TestApp } from '../setup/test-app';
 import { dbUrl, testEnv } from '../setup/test-env';
+import { customersWhere, settle, shopifyEnv, webhookSecret } from '../shopify/helpers';
 
 /**
  * Postgres or Redis going away under a running API, through a proxy the test takes down:
@@ -84,17 +87,22 @@ describe('Postgres out of reach', () => {
 
 describe('Redis out of reach', () => {
   const proxy = proxyFor(testEnv.redisUrl);
+  const shopify = new FakeShopify();
   let app: TestApp;
   let agent: AgentWithToken;
 
   beforeAll(async () => {
     await proxy.start();
-    app = await startTestApp({ env: { REDIS_URL: through(proxy, testEnv.redisUrl) } });
+    await shopify.start();
+    app = await startTestApp({
+      env: { REDIS_URL: through(proxy, testEnv.redisUrl), ...shopifyEnv(shopify) },
+    });
     agent = await createAgent(app.container, { role: 'agent' });
   });
   afterAll(async () => {
     await proxy.up();
     await app.stop();
+    await shopify.stop();
     await proxy.stop();
   });
 
@@ -115,5 +123,37 @@ describe('Redis out of reach', () => {
       return 0;
     };
     expect(await back()).toBe(200);
+  });
+
+  test('when Redis is down, then Shopify deliveries are still acknowledged and recorded, and applied once it is back', async () => {
+    const sender = new ShopifyWebhookSender({
+      baseUrl: app.url,
+      secret: webhookSecret,
+      shopDomain: shopify.shop,
+    });
+    app.startWorker();
+    await proxy.refuse();
+    const results = await Promise.all(
+      [1, 2, 3].map((n) =>
+        sender.deliver('customers/create', {
+          id: 5_100_000 + n,
+          email: `outage-${n}@example.com`,
+          first_name: 'Outage',
+          last_name: String(n),
+          updated_at: new Date().toISOString(),
+        }),
+      ),
+    );
+    // The acknowledgement needs Postgres only: the queue add waits for Redis without holding it.
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const recorded: Array<{ n: number }> = await app.container.db.query(
+      `SELECT count(*)::int AS n FROM shopify_webhook_deliveries WHERE status = 'received'`,
+    );
+    expect(recorded[0]?.n).toBe(3);
+
+    await proxy.up();
+    await settle(app, 30_000);
+    const customers = await customersWhere(app, `email LIKE 'outage-%'`, []);
+    expect(customers.map((c) => c.name).sort()).toEqual(['Outage 1', 'Outage 2', 'Outage 3']);
   });
 });
