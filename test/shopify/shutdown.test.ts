@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { FakeShopify } from '../fakes/shopify/fake-shopify';
 import { ShopifyWebhookSender } from '../fakes/shopify/webhook-sender';
-import { spawnEntry, freePort, type SpawnedProcess } from '../setup/spawn';
+import { freePort } from '../../bench/lib/processes';
+import { spawnEntry, type SpawnedProcess } from '../setup/spawn';
 import { baseTestEnv, createTestDatabase, testRedisPrefix, type TestApp } from '../setup/test-app';
 import { dbUrl } from '../setup/test-env';
 import { customersWhere, settle, shopifyEnv, startShopifyApp, waitFor, webhookSecret } from './helpers';

@@ -83,6 +83,14 @@ export function errorReply(
   logger: Logger,
   report: (err: unknown) => void,
 ): ErrorReply {
+  const known = err instanceof AppError ? err : fromBodyParser(err);
+  if (known) {
+    return {
+      status: known.status,
+      headers: known.headers,
+      body: { error: { code: known.code, message: known.message, details: known.details ?? [], requestId } },
+    };
+  }
   const unavailable = unavailableDependency(err);
   if (unavailable) {
     // Every request fails alike while it lasts: logged, not reported one by one.
@@ -98,14 +106,6 @@ export function errorReply(
           requestId,
         },
       },
-    };
-  }
-  const known = err instanceof AppError ? err : fromBodyParser(err);
-  if (known) {
-    return {
-      status: known.status,
-      headers: known.headers,
-      body: { error: { code: known.code, message: known.message, details: known.details ?? [], requestId } },
     };
   }
   logger.error({ err }, 'unhandled error');
