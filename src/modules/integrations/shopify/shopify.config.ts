@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envInt, envOptional, type EnvSection } from '../../../config/env-section';
+import type { StormSettings } from './ack-pressure';
 
 /** A shop given as `my-store` or `my-store.myshopify.com` (what the Admin API and webhooks use). */
 const shopDomain = z
@@ -33,6 +34,8 @@ export interface ShopifySettings {
   ordersFreshSeconds: number;
   ordersLastGoodSeconds: number;
   deliveryRetentionDays: number;
+  /** When the worker yields to the API's acknowledgements (see AckPressure). */
+  storm: StormSettings;
 }
 
 const shape = {
@@ -52,6 +55,8 @@ const shape = {
   SHOPIFY_ORDERS_CACHE_SECONDS: envInt(300, 1),
   SHOPIFY_ORDERS_LAST_GOOD_HOURS: envInt(168, 1),
   SHOPIFY_DELIVERY_RETENTION_DAYS: envInt(30, 1),
+  SHOPIFY_STORM_ACKS_PER_SECOND: envInt(1000, 0),
+  SHOPIFY_STORM_PROCESSING_PERCENT: envInt(33, 1, 100),
 };
 
 type ShopifyEnv = z.infer<z.ZodObject<typeof shape>>;
@@ -75,6 +80,10 @@ function build(env: ShopifyEnv): { shopify: ShopifySettings | undefined } {
       ordersFreshSeconds: env.SHOPIFY_ORDERS_CACHE_SECONDS,
       ordersLastGoodSeconds: env.SHOPIFY_ORDERS_LAST_GOOD_HOURS * 3600,
       deliveryRetentionDays: env.SHOPIFY_DELIVERY_RETENTION_DAYS,
+      storm: {
+        acksPerSecond: env.SHOPIFY_STORM_ACKS_PER_SECOND,
+        processingPercent: env.SHOPIFY_STORM_PROCESSING_PERCENT,
+      },
     },
   };
 }

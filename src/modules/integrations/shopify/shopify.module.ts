@@ -7,6 +7,7 @@ import type { Logger } from '../../../platform/logging/logger';
 import type { JobHandlers, QueueService, ScheduledJob } from '../../../platform/queue/queue.service';
 import type { Redis, RedisKeys } from '../../../platform/redis/redis';
 import type { JobsService } from '../../jobs/jobs.service';
+import { AckPressure } from './ack-pressure';
 import { DeliveryRecorder } from './delivery-recorder';
 import { createShopifyAdminApi, type ShopifyAdminApi } from './shopify-client';
 import { ShopifyComplianceService } from './shopify-compliance.service';
@@ -94,6 +95,12 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
     }
   };
   const recorder = new DeliveryRecorder(repo, enqueueWebhooks, logger);
+  const pressure = new AckPressure(
+    d.redis,
+    d.keys,
+    settings?.storm ?? { acksPerSecond: 0, processingPercent: 100 },
+    logger,
+  );
   const webhooks = new ShopifyWebhooksService(
     settings,
     repo,
@@ -103,7 +110,10 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
     compliance,
     logger,
     {
-      acknowledged: (outcome) => deliveries.inc({ stage: 'ack', outcome }),
+      acknowledged: (outcome) => {
+        deliveries.inc({ stage: 'ack', outcome });
+        pressure.acknowledged();
+      },
       processed: (outcome, n) => deliveries.inc({ stage: 'job', outcome }, n),
     },
   );
@@ -123,7 +133,9 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
   const jobHandlers: ShopifyModule['jobHandlers'] = {
     'shopify.webhooks': async (payload, job) => {
       const attempts = job.opts.attempts ?? 1;
-      return webhooks.processBatch(payload.webhookIds, job.attemptsMade + 1 >= attempts);
+      return pressure.paced(() =>
+        webhooks.processBatch(payload.webhookIds, job.attemptsMade + 1 >= attempts),
+      );
     },
     'shopify.sync': (payload, job) => sync.runJob(payload.runId, job),
     'shopify.reconcile': (_payload, job) => sync.reconcile(job),
@@ -157,6 +169,7 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
     schedules,
     async close() {
       for (const c of Object.values(clients)) c.close();
+      await pressure.close();
     },
   };
 }
