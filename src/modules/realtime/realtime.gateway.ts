@@ -408,10 +408,15 @@ export class RealtimeGateway {
     const expiresAt = socket.data.expiresAt;
     const warnAt = expiresAt - this.deps.config.authWarnSeconds * 1000;
     const now = Date.now();
-    if (warnAt > now && warnAt - now <= MAX_TIMER_MS) {
-      state.warnTimer = setTimeout(() => {
-        socket.emit('auth:expiring', { expiresAt: new Date(expiresAt).toISOString() });
-      }, warnAt - now);
+    // A token already inside the warning window (a slow connect, a refresh with a nearly spent
+    // token) is warned about at once: otherwise the client would learn only at the cut-off.
+    if (expiresAt > now && warnAt - now <= MAX_TIMER_MS) {
+      state.warnTimer = setTimeout(
+        () => {
+          socket.emit('auth:expiring', { expiresAt: new Date(expiresAt).toISOString() });
+        },
+        Math.max(0, warnAt - now),
+      );
       state.warnTimer.unref();
     }
     state.expiryTimer = setTimeout(
