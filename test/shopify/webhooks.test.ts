@@ -6,6 +6,7 @@ import type { TestApp } from '../setup/test-app';
 import { DeliveryRecorder } from '../../src/modules/integrations/shopify/delivery-recorder';
 import {
   finishDeliveriesSql,
+  recomputeSummariesSql,
   ShopifyRepository,
 } from '../../src/modules/integrations/shopify/shopify.repository';
 import { customersWhere, settle, startShopifyFixture, waitFor, type ShopifyFixture } from './helpers';
@@ -653,6 +654,68 @@ describe('finishing deliveries under a backlog', () => {
       await app.container.db.query(
         `DELETE FROM shopify_webhook_deliveries WHERE webhook_id LIKE 'backlog-%'`,
       );
+    }
+  });
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every node of a plan tree. */
+const scans = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(scans)];
+
+describe('recounting order summaries under many orders', () => {
+  test('when twenty thousand orders exist that the statistics do not know of, then a recount reads each customer through its index, never the whole table', async () => {
+    // Statistics taken while the shop had no orders, then its history arrives: a new shop's first hours.
+    await app.container.db.query(`ANALYZE shopify_orders`);
+    const customers: Array<{ id: string }> = await app.container.db.query(
+      `INSERT INTO customers (email) SELECT 'recount-' || g || '@example.com' FROM generate_series(1, 200) AS g RETURNING id`,
+    );
+    const ids = customers.map((c) => c.id);
+    await app.container.db.query(
+      `INSERT INTO shopify_orders (shop, shopify_order_id, customer_id, total_price, currency, order_created_at, shopify_updated_at)
+       SELECT $1, 'recount-' || c.n || '-' || g, c.id, 10, 'EUR', now(), now()
+         FROM unnest($2::uuid[]) WITH ORDINALITY AS c(id, n), generate_series(1, 100) AS g`,
+      [fake.shop, ids],
+    );
+    try {
+      const some = ids.slice(0, 45);
+      const [
+        {
+          'QUERY PLAN': [plan],
+        },
+      ]: Array<{ 'QUERY PLAN': [{ Plan: PlanNode }] }> = await app.container.db.query(
+        `EXPLAIN (FORMAT JSON) ${recomputeSummariesSql}`,
+        [some],
+      );
+      const ordersReads = scans(plan.Plan).filter((n) => n['Relation Name'] === 'shopify_orders');
+      expect(ordersReads.length).toBeGreaterThan(0);
+      expect(ordersReads.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+      expect(scans(plan.Plan).map((n) => n['Index Name'])).toContain('shopify_orders_customer_idx');
+
+      // And it counts what it should: 100 orders of 10.00 each, one customer without any.
+      await app.container.db.query(`DELETE FROM shopify_orders WHERE customer_id = $1`, [ids[1]]);
+      await app.container.db.query(recomputeSummariesSql, [[ids[0], ids[1], ids[0]]]);
+      const rows: Array<{
+        customer_id: string;
+        orders_count: number;
+        total_spent: string;
+        currency: string | null;
+      }> = await app.container.db.query(
+        `SELECT customer_id, orders_count, total_spent::text AS total_spent, currency
+             FROM customer_order_summaries WHERE customer_id = ANY($1) ORDER BY orders_count DESC`,
+        [[ids[0], ids[1]]],
+      );
+      expect(rows).toEqual([
+        { customer_id: ids[0], orders_count: 100, total_spent: '1000.00', currency: 'EUR' },
+        { customer_id: ids[1], orders_count: 0, total_spent: '0.00', currency: null },
+      ]);
+    } finally {
+      await app.container.db.query(`DELETE FROM shopify_orders WHERE shopify_order_id LIKE 'recount-%'`);
     }
   });
 });
