@@ -3,7 +3,7 @@ import { AckPressure, type StormSettings } from '../../src/modules/integrations/
 import { createRedis, RedisKeys, type Redis } from '../../src/platform/redis/redis';
 import { testRedisPrefix } from '../setup/test-app';
 import { testEnv } from '../setup/test-env';
-import { settle, startShopifyFixture, type ShopifyFixture } from './helpers';
+import { settle, startShopifyFixture, waitFor, type ShopifyFixture } from './helpers';
 
 const logger = pino({ level: 'silent' });
 const storm: StormSettings = { acksPerSecond: 10, processingPercent: 25 };
@@ -153,36 +153,51 @@ describe('the API counts its acknowledgements for the worker', () => {
   beforeAll(async () => {
     // A threshold this test's deliveries reach: the worker applies them in storm mode.
     f = await startShopifyFixture({
-      env: { SHOPIFY_STORM_ACKS_PER_SECOND: '5', SHOPIFY_STORM_PROCESSING_PERCENT: '50' },
+      env: { SHOPIFY_STORM_ACKS_PER_SECOND: '5', SHOPIFY_STORM_PROCESSING_PERCENT: '10' },
     });
   });
   afterAll(() => f.stop());
 
-  test('when deliveries are acknowledged, then each is counted in Redis, and all are still applied', async () => {
-    const shoppers = Array.from({ length: 30 }, (_, i) => ({
+  test('when a storm is on, then the worker rests between jobs, and every delivery is still applied', async () => {
+    const shopper = (i: number) => ({
       id: 7_700_000 + i,
       email: `storm-${i}@example.com`,
       updated_at: new Date(Date.UTC(2026, 11, 6, 12, 0, i)).toISOString(),
-    }));
-    const answers = await Promise.all(shoppers.map((c) => f.sender.deliver('customers/create', c)));
-    expect(answers.every((a) => a.status === 200)).toBe(true);
-
+    });
     const { redis, keys } = f.app.container;
-    let counted = 0;
-    const deadline = Date.now() + 5000;
-    while (counted < shoppers.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+    const counted = async () => {
       const buckets = await redis.keys(keys.key('shopify', 'acks-per-second', '*'));
       const counts = buckets.length > 0 ? await redis.mget(...buckets) : [];
-      counted = counts.reduce((sum, c) => sum + Number(c ?? 0), 0);
-    }
-    expect(counted).toBe(shoppers.length);
+      return counts.reduce((sum, c) => sum + Number(c ?? 0), 0);
+    };
+
+    // A first wave makes a storm second; the second wave, a second later, is applied during it.
+    const first = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => f.sender.deliver('customers/create', shopper(i))),
+    );
+    await waitFor('the first wave to be counted', async () => (await counted()) === 20);
+    // Into the next second, past the worker's 250 ms memory of what it read during the first wave.
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 300));
+    const second = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => f.sender.deliver('customers/create', shopper(20 + i))),
+    );
+    expect([...first, ...second].every((a) => a.status === 200)).toBe(true);
+    await waitFor('the second wave to be counted', async () => (await counted()) === 40);
 
     await settle(f.app);
+    // The rest follows a job's work (its deliveries are done before it starts).
+    const rested = await waitFor('the worker to rest', async () => {
+      const metrics = (await f.app.http.get('/metrics').expect(200)).text;
+      const seconds = Number(
+        /^shopify_webhook_storm_rest_seconds_total(?:{[^}]*})? (\S+)$/m.exec(metrics)?.[1],
+      );
+      return seconds > 0 ? seconds : null;
+    });
+    expect(Number(rested)).toBeGreaterThan(0);
     const rows: Array<{ n: number }> = await f.app.container.db.query(
       `SELECT count(*)::int AS n FROM customers WHERE shopify_customer_id = ANY($1::text[])`,
-      [shoppers.map((s) => String(s.id))],
+      [Array.from({ length: 40 }, (_, i) => String(shopper(i).id))],
     );
-    expect(rows[0]?.n).toBe(shoppers.length);
+    expect(rows[0]?.n).toBe(40);
   });
 });

@@ -11,6 +11,8 @@ export interface StormSettings {
 export interface AckPressureOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of each rest taken (a metric: how much the worker yielded). */
+  rested?: (ms: number) => void;
 }
 
 /** How often the API adds its count to Redis; and how long the worker trusts what it read. */
@@ -45,6 +47,7 @@ export class AckPressure {
   private stopped = false;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly rested: (ms: number) => void;
 
   constructor(
     private readonly redis: Redis,
@@ -55,6 +58,7 @@ export class AckPressure {
   ) {
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.rested = opts.rested ?? (() => undefined);
     this.stopping = new Promise<void>((resolve) => (this.stop = resolve));
   }
 
@@ -123,7 +127,11 @@ export class AckPressure {
       const busy = this.now() - started;
       const { processingPercent } = this.settings;
       const rest = Math.min(maxRestMs, Math.round((busy * (100 - processingPercent)) / processingPercent));
-      if (rest > 0 && !this.stopped) await Promise.race([this.sleep(rest), this.stopping]);
+      if (rest > 0 && !this.stopped) {
+        const restFrom = this.now();
+        await Promise.race([this.sleep(rest), this.stopping]);
+        this.rested(this.now() - restFrom);
+      }
       return result;
     } finally {
       release();

@@ -95,11 +95,17 @@ export function createShopifyModule(d: ShopifyDeps): ShopifyModule {
     }
   };
   const recorder = new DeliveryRecorder(repo, enqueueWebhooks, logger);
+  const stormRest = new Counter({
+    name: 'shopify_webhook_storm_rest_seconds_total',
+    help: 'Time the worker rested between shopify.webhooks jobs to leave the CPU to a storm of acknowledgements',
+    registers: [d.registry],
+  });
   const pressure = new AckPressure(
     d.redis,
     d.keys,
     settings?.storm ?? { acksPerSecond: 0, processingPercent: 100 },
     logger,
+    { rested: (ms) => stormRest.inc(ms / 1000) },
   );
   const webhooks = new ShopifyWebhooksService(
     settings,
