@@ -37,6 +37,8 @@ interface ConnectionState {
   /** Presence was recorded for this connection (so its end must be recorded too). */
   present: boolean;
   warnTimer?: NodeJS.Timeout;
+  /** The expiry `auth:expiring` was sent for (once per token). */
+  warnedFor?: number;
   expiryTimer?: NodeJS.Timeout;
   lastBeatAt: number;
 }
@@ -410,9 +412,10 @@ export class RealtimeGateway {
     const now = Date.now();
     // A token already inside the warning window (a slow connect, a refresh with a nearly spent
     // token) is warned about at once: otherwise the client would learn only at the cut-off.
-    if (expiresAt > now && warnAt - now <= MAX_TIMER_MS) {
+    if (expiresAt > now && state.warnedFor !== expiresAt && warnAt - now <= MAX_TIMER_MS) {
       state.warnTimer = setTimeout(
         () => {
+          state.warnedFor = expiresAt;
           socket.emit('auth:expiring', { expiresAt: new Date(expiresAt).toISOString() });
         },
         Math.max(0, warnAt - now),

@@ -26,14 +26,14 @@ const maxRestMs = 1000;
  * not get, and drops a subscription after 8 failures in a row; applying a delivery has no such
  * deadline. When the API and the worker share cores (one host, docker-compose), a storm of
  * deliveries has the worker applying the backlog with the CPU the acknowledgements need: on
- * the benchmark machine that alone moved the ack p99 from ~35 to ~55–85 ms (BENCHMARKS.md).
+ * the benchmark machine that alone moved the ack p99 from ~30–45 to ~55–100 ms (BENCHMARKS.md).
  *
  * So the API counts its acknowledgements per second in Redis (every API process adds to the
  * same per-second key), and while the last full second held a storm, the worker applies one
- * `shopify.webhooks` job at a time and rests after each, working `processingPercent` of the time. The
- * backlog then waits in Postgres (recorded, so nothing is lost) and is applied at full speed
- * once the storm is over; during it, applying still progresses. Redis unreachable: the API's
- * count is dropped and the worker never rests (no storm is known).
+ * `shopify.webhooks` job at a time and rests after each, working `processingPercent` of the
+ * time. The backlog waits in Postgres (recorded, so nothing is lost) and is applied at full
+ * speed once the storm is over; during it, applying still progresses. Redis unreachable: the
+ * API's count is dropped and the worker never rests (no storm is known).
  */
 export class AckPressure {
   private counted = 0;
