@@ -56,7 +56,7 @@ const shape = {
   SHOPIFY_ORDERS_LAST_GOOD_HOURS: envInt(168, 1),
   SHOPIFY_DELIVERY_RETENTION_DAYS: envInt(30, 1),
   SHOPIFY_STORM_ACKS_PER_SECOND: envInt(1000, 0),
-  SHOPIFY_STORM_PROCESSING_PERCENT: envInt(50, 1, 100),
+  SHOPIFY_STORM_PROCESSING_PERCENT: envInt(33, 1, 100),
 };
 
 type ShopifyEnv = z.infer<z.ZodObject<typeof shape>>;
