@@ -145,7 +145,8 @@ async function measureFloor(seconds: number): Promise<ClosedLoopResult> {
 }
 
 const fmt = (r: ClosedLoopResult) =>
-  `p50 ${r.latencyMs.p50}  p90 ${r.latencyMs.p90}  p99 ${r.latencyMs.p99}  max ${r.latencyMs.max}  ` +
+  `p50 ${r.latencyMs.p50}  p90 ${r.latencyMs.p90}  p99 ${r.latencyMs.p99}  ` +
+  `max ${r.latencyMs.max} (sent at ${r.maxSentAtSeconds} s)  ` +
   `(${r.perSecond.toFixed(0)}/s; generator ${r.generatorCpuUs.toFixed(0)} µs CPU each)`;
 
 async function main(): Promise<void> {

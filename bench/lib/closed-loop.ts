@@ -29,6 +29,8 @@ export interface ClosedLoopResult {
   /** Connections lost to an error or closed by the server before the end. */
   errors: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** When the slowest answer was sent, in seconds from the start (a stall's place in the run). */
+  maxSentAtSeconds: number;
   /** The generator's own CPU time (user + system) per answer, in µs. */
   generatorCpuUs: number;
 }
@@ -38,6 +40,7 @@ const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
 
 export async function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
   const latencies: number[] = [];
+  let slowest = { ms: -1, sentAt: 0 };
   const byStatus: Record<string, number> = {};
   let errors = 0;
   let unframed = false;
@@ -76,7 +79,9 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoop
           if (buffer.length < end) break;
           const status = head.slice(9, 12);
           byStatus[status] = (byStatus[status] ?? 0) + 1;
-          latencies.push(performance.now() - sentAt);
+          const ms = performance.now() - sentAt;
+          latencies.push(ms);
+          if (ms > slowest.ms) slowest = { ms, sentAt };
           buffer = buffer.subarray(end);
           send();
         }
@@ -119,6 +124,7 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoop
       p99: round(percentile(sorted, 99)),
       max: round(sorted[sorted.length - 1] ?? NaN),
     },
+    maxSentAtSeconds: Math.round((slowest.sentAt - startedAt) / 100) / 10,
     generatorCpuUs: latencies.length ? (cpu.user + cpu.system) / latencies.length : NaN,
   };
 }

@@ -599,6 +599,37 @@ describe('orders', () => {
   });
 });
 
+describe('two batches recording the same deliveries', () => {
+  test('when two batches record the same new deliveries in opposite orders at once, then neither deadlocks and each delivery is new exactly once', async () => {
+    // The API writes two batches at once, and Shopify's repeats (and its retries of a slow ack)
+    // put the same delivery in both; each batch lists its deliveries in the order they arrived.
+    const repo = new ShopifyRepository(app.container.db);
+    for (let round = 0; round < 5; round++) {
+      const ids = Array.from(
+        { length: 200 },
+        (_, i) => `twice-${round}-${Date.now()}-${String(i).padStart(3, '0')}`,
+      );
+      const batch = (order: string[]) =>
+        order.map((webhookId) => ({
+          webhookId,
+          topic: 'customers/update',
+          shopDomain: fake.shop,
+          eventId: null,
+          apiVersion: null,
+          triggeredAt: null,
+          payload: '{}',
+        }));
+      // A deadlock would fail one of them (after Postgres' 1 s deadlock_timeout).
+      const [a, b] = await Promise.all([
+        repo.recordDeliveries(batch(ids)),
+        repo.recordDeliveries(batch([...ids].reverse())),
+      ]);
+      expect(a.inserted.size + b.inserted.size).toBe(ids.length);
+      expect(ids.every((id) => a.inserted.has(id) !== b.inserted.has(id))).toBe(true);
+    }
+  });
+});
+
 describe('two jobs finishing the same deliveries', () => {
   test('when two jobs finish overlapping deliveries in opposite orders at once, then neither deadlocks and every delivery ends processed', async () => {
     // A repeat of a delivery still unprocessed is queued again, so two jobs can hold the same

@@ -261,9 +261,13 @@ export class ShopifyRepository {
                 WITH ORDINALITY AS t(webhook_id, topic, shop_domain, event_id, api_version, triggered_at, n)
            JOIN jsonb_array_elements($7::jsonb) WITH ORDINALITY AS p(payload, n) USING (n)
        ), recorded AS (
+         -- In webhook-id order: two batches in flight can hold the same deliveries (repeats,
+         -- Shopify's retries), and each waits for the other's uncommitted rows; taken in arrival
+         -- order those waits crossed and deadlocked, stalling every acknowledgement for
+         -- Postgres' deadlock_timeout (1 s) before one batch failed and was written row by row.
          INSERT INTO shopify_webhook_deliveries
                 (webhook_id, topic, shop_domain, event_id, api_version, triggered_at, payload)
-         SELECT * FROM incoming
+         SELECT * FROM incoming ORDER BY webhook_id
          ON CONFLICT (webhook_id) DO NOTHING
          RETURNING webhook_id
        )
