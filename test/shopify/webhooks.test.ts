@@ -599,6 +599,18 @@ describe('orders', () => {
   });
 });
 
+/** Deliveries with these ids, in this order, as the recorder gets them (empty payloads). */
+const bareDeliveries = (ids: string[]) =>
+  ids.map((webhookId) => ({
+    webhookId,
+    topic: 'customers/update',
+    shopDomain: fake.shop,
+    eventId: null,
+    apiVersion: null,
+    triggeredAt: null,
+    payload: '{}',
+  }));
+
 describe('two batches recording the same deliveries', () => {
   test('when two batches record the same new deliveries in opposite orders at once, then neither deadlocks and each delivery is new exactly once', async () => {
     // The API writes two batches at once, and Shopify's repeats (and its retries of a slow ack)
@@ -609,20 +621,10 @@ describe('two batches recording the same deliveries', () => {
         { length: 200 },
         (_, i) => `twice-${round}-${Date.now()}-${String(i).padStart(3, '0')}`,
       );
-      const batch = (order: string[]) =>
-        order.map((webhookId) => ({
-          webhookId,
-          topic: 'customers/update',
-          shopDomain: fake.shop,
-          eventId: null,
-          apiVersion: null,
-          triggeredAt: null,
-          payload: '{}',
-        }));
       // A deadlock would fail one of them (after Postgres' 1 s deadlock_timeout).
       const [a, b] = await Promise.all([
-        repo.recordDeliveries(batch(ids)),
-        repo.recordDeliveries(batch([...ids].reverse())),
+        repo.recordDeliveries(bareDeliveries(ids)),
+        repo.recordDeliveries(bareDeliveries([...ids].reverse())),
       ]);
       expect(a.inserted.size + b.inserted.size).toBe(ids.length);
       expect(ids.every((id) => a.inserted.has(id) !== b.inserted.has(id))).toBe(true);
@@ -636,17 +638,7 @@ describe('two jobs finishing the same deliveries', () => {
     // ids; each lists its finished deliveries in the order they completed.
     const repo = new ShopifyRepository(app.container.db);
     const ids = Array.from({ length: 200 }, (_, i) => `overlap-${Date.now()}-${String(i).padStart(3, '0')}`);
-    await repo.recordDeliveries(
-      ids.map((webhookId) => ({
-        webhookId,
-        topic: 'customers/update',
-        shopDomain: fake.shop,
-        eventId: null,
-        apiVersion: null,
-        triggeredAt: null,
-        payload: '{}',
-      })),
-    );
+    await repo.recordDeliveries(bareDeliveries(ids));
     const finish = (order: string[], job: string) =>
       repo.finishDeliveries(order.map((webhookId) => ({ webhookId, status: 'processed', outcome: job })));
     for (let round = 0; round < 5; round++) {
